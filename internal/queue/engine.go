@@ -1,0 +1,251 @@
+// Package queue is Herald's SQS domain engine: queues, messages, visibility
+// timeouts, delays, FIFO message groups and deduplication, dead-letter
+// redrive, message move tasks and long-poll waiters. It knows nothing of HTTP
+// or SQL: the wire adapters call it, and it persists every change through a
+// Store before acknowledging it.
+//
+// Lock order: Engine.mu before Queue.mu; never two Queue.mu at once (work
+// that spans queues, such as dead-lettering, releases one before taking the
+// other and persists both sides in one Store.Apply).
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Store persists state. Required.
+	Store Store
+	// Region appears in queue ARNs. Default us-east-1.
+	Region string
+	// Logger receives background errors. Default slog.Default().
+	Logger *slog.Logger
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+	// SweepInterval is how often expired messages and deduplication records
+	// are removed. Default 10s.
+	SweepInterval time.Duration
+}
+
+// Engine owns all queues.
+type Engine struct {
+	store  Store
+	region string
+	log    *slog.Logger
+	now    func() time.Time
+
+	mu      sync.RWMutex
+	queues  map[string]*Queue // by account + "/" + name
+	byID    map[int64]*Queue
+	deleted map[string]time.Time // recently deleted queue keys
+
+	nextQueueID atomic.Int64
+	nextSeq     atomic.Int64
+
+	tasks *taskRegistry
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+// Open loads state from the store and starts background sweeping.
+func Open(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.Store == nil {
+		return nil, fmt.Errorf("queue: Options.Store is required")
+	}
+	e := &Engine{
+		store:   opts.Store,
+		region:  opts.Region,
+		log:     opts.Logger,
+		now:     opts.Now,
+		queues:  map[string]*Queue{},
+		byID:    map[int64]*Queue{},
+		deleted: map[string]time.Time{},
+		stop:    make(chan struct{}),
+	}
+	if e.region == "" {
+		e.region = "us-east-1"
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	e.tasks = newTaskRegistry(e)
+	snap, err := e.store.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("queue: load: %w", err)
+	}
+	e.nextQueueID.Store(snap.NextID)
+	e.nextSeq.Store(snap.NextSeq)
+	for i := range snap.Queues {
+		q := newQueue(e, snap.Queues[i])
+		e.queues[key(q.rec.Account, q.rec.Name)] = q
+		e.byID[q.rec.ID] = q
+	}
+	now := e.now()
+	for i := range snap.Messages {
+		r := snap.Messages[i]
+		q := e.byID[r.QueueID]
+		if q == nil {
+			continue
+		}
+		q.restore(r, now)
+	}
+	for _, d := range snap.Dedup {
+		if q := e.byID[d.QueueID]; q != nil {
+			q.dedup[d.Key] = dedupEntry{messageID: d.MessageID, seq: d.Seq, expiresAt: d.ExpiresAt}
+		}
+	}
+	interval := opts.SweepInterval
+	if interval <= 0 {
+		interval = 10 * time.Second
+	}
+	e.wg.Add(1)
+	go e.sweepLoop(interval)
+	return e, nil
+}
+
+// Close stops background work and wakes every long poll. It does not close
+// the store. Safe to call twice.
+func (e *Engine) Close() {
+	e.stopOnce.Do(func() {
+		close(e.stop)
+		e.tasks.stopAll()
+		e.mu.RLock()
+		for _, q := range e.queues {
+			q.mu.Lock()
+			q.wakeAll()
+			q.mu.Unlock()
+		}
+		e.mu.RUnlock()
+	})
+	e.wg.Wait()
+}
+
+// Region returns the engine's region.
+func (e *Engine) Region() string { return e.region }
+
+func key(account, name string) string { return account + "/" + name }
+
+// Queue returns the queue named name in account, or QueueDoesNotExist.
+func (e *Engine) Queue(account, name string) (*Queue, error) {
+	e.mu.RLock()
+	q := e.queues[key(account, name)]
+	e.mu.RUnlock()
+	if q == nil {
+		return nil, errNoQueue()
+	}
+	return q, nil
+}
+
+// QueueByArn returns the queue with the given ARN.
+func (e *Engine) QueueByArn(arn string) (*Queue, error) {
+	a, err := parseArn(arn)
+	if err != nil {
+		return nil, err
+	}
+	return e.Queue(a.account, a.name)
+}
+
+// Queues returns the queues of account whose names start with prefix, sorted
+// by name.
+func (e *Engine) Queues(account, prefix string) []*Queue {
+	e.mu.RLock()
+	var out []*Queue
+	for _, q := range e.queues {
+		if q.rec.Account == account && len(q.rec.Name) >= len(prefix) && q.rec.Name[:len(prefix)] == prefix {
+			out = append(out, q)
+		}
+	}
+	e.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].rec.Name < out[j].rec.Name })
+	return out
+}
+
+func (e *Engine) apply(ctx context.Context, ops []Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	if err := e.store.Apply(ctx, ops); err != nil {
+		return &Error{Code: ErrInternal, Message: "We encountered an internal error. Please try again.", Err: err}
+	}
+	return nil
+}
+
+func (e *Engine) sweepLoop(interval time.Duration) {
+	defer e.wg.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+			e.Sweep(context.Background())
+		}
+	}
+}
+
+// Sweep removes messages past their retention period and expired FIFO
+// deduplication records from every queue.
+func (e *Engine) Sweep(ctx context.Context) {
+	e.mu.RLock()
+	qs := make([]*Queue, 0, len(e.queues))
+	for _, q := range e.queues {
+		qs = append(qs, q)
+	}
+	for k, t := range e.deleted {
+		if e.now().Sub(t) > time.Minute {
+			delete(e.deleted, k)
+		}
+	}
+	e.mu.RUnlock()
+	for _, q := range qs {
+		ops := q.sweep(e.now())
+		if err := e.apply(ctx, ops); err != nil {
+			e.log.Error("sweep failed", "queue", q.rec.Name, "err", err)
+		}
+	}
+}
+
+// newID returns a random RFC 4122 version 4 UUID string.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}
+
+// AllQueues returns every queue of every account.
+func (e *Engine) AllQueues() []*Queue {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]*Queue, 0, len(e.queues))
+	for _, q := range e.queues {
+		out = append(out, q)
+	}
+	return out
+}

@@ -1,0 +1,92 @@
+package queue
+
+import "context"
+
+// QueueRecord is the durable description of a queue.
+type QueueRecord struct {
+	ID         int64             // unique for the life of the store, never reused
+	Account    string            // owning account id
+	Name       string            // queue name, unique per account
+	Attributes map[string]string // settable attributes as last set (not the computed ones)
+	Tags       map[string]string
+	CreatedAt  int64 // unix seconds
+	ModifiedAt int64 // unix seconds
+}
+
+// MessageRecord is the durable form of one message.
+type MessageRecord struct {
+	QueueID          int64
+	Seq              int64  // engine-wide monotonic sequence, also the FIFO SequenceNumber
+	ID               string // MessageId
+	Body             string
+	Attributes       MessageAttributes // user message attributes
+	SystemAttributes MessageAttributes // AWSTraceHeader
+	SenderID         string
+	SentAt           int64 // unix milliseconds
+	VisibleAt        int64 // unix nanoseconds; when the message may next be received
+	ReceiveCount     int32
+	FirstReceiveAt   int64 // unix milliseconds, 0 if never received
+	GroupID          string
+	DedupID          string
+	DeadLetterSource string // ARN of the queue the message was dead-lettered from
+}
+
+// DedupRecord remembers a FIFO deduplication id for the 5-minute window.
+type DedupRecord struct {
+	QueueID   int64
+	Key       string // dedup id, prefixed by group id when DeduplicationScope=messageGroup
+	MessageID string
+	Seq       int64
+	ExpiresAt int64 // unix milliseconds
+}
+
+// OpKind says what an Op does.
+type OpKind uint8
+
+// Kinds of store operation.
+const (
+	OpPutQueue      OpKind = iota + 1 // insert or replace Queue
+	OpDeleteQueue                     // delete queue QueueID and all its messages and dedup records
+	OpPutMessage                      // insert Message
+	OpUpdateMessage                   // set VisibleAt, ReceiveCount, FirstReceiveAt of (QueueID, Seq)
+	OpDeleteMessage                   // delete (QueueID, Seq)
+	OpPutDedup                        // insert or replace Dedup
+	OpDeleteDedup                     // delete dedup records of QueueID with ExpiresAt <= Op.ExpiresAt
+	OpPurgeQueue                      // delete every message of QueueID with Seq <= Op.Seq
+)
+
+// Op is one change to persist. Only the fields that its Kind names are used.
+type Op struct {
+	Kind           OpKind
+	Queue          *QueueRecord
+	Message        *MessageRecord
+	Dedup          *DedupRecord
+	QueueID        int64
+	Seq            int64
+	VisibleAt      int64
+	ReceiveCount   int32
+	FirstReceiveAt int64
+	ExpiresAt      int64
+}
+
+// Snapshot is everything a store holds, read at start-up.
+type Snapshot struct {
+	Queues   []QueueRecord
+	Messages []MessageRecord // in Seq order
+	Dedup    []DedupRecord
+	NextSeq  int64 // greater than every Seq ever written, even of deleted messages
+	NextID   int64 // greater than every queue ID ever written
+}
+
+// Store persists the engine's state.
+//
+// Apply must be safe for concurrent use. When it returns nil every op is
+// durable (it survives a crash of the process and, for disk stores, of the
+// machine). Ops of one call are applied in order and atomically; ops of
+// concurrent calls may share one transaction (group commit). When Apply
+// returns an error none of its ops may be assumed durable.
+type Store interface {
+	Load(ctx context.Context) (*Snapshot, error)
+	Apply(ctx context.Context, ops []Op) error
+	Close() error
+}

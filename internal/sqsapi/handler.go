@@ -1,0 +1,279 @@
+// Package sqsapi serves the SQS wire protocols, AWS JSON 1.0 and Query/XML,
+// over the queue engine. Each action lives in its own file as a decode →
+// engine call → encode; errors map to AWS's wire errors through one table
+// (errors.go).
+package sqsapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/herald-dev/herald/internal/queue"
+)
+
+// Protocol is a wire protocol.
+type Protocol int
+
+// The SQS protocols.
+const (
+	ProtocolQuery Protocol = iota
+	ProtocolJSON
+)
+
+// MaxRequestBody bounds a request body before parsing. A 1 MiB batch,
+// percent-encoded in the Query protocol, fits.
+const MaxRequestBody = 8 << 20
+
+// Config configures a Handler.
+type Config struct {
+	Engine *queue.Engine
+	// Account is the account id that owns queues. Default 000000000000.
+	Account string
+	// PublicURL is the base of the queue URLs returned to clients, e.g.
+	// http://localhost:9324. Empty means http://<request Host>.
+	PublicURL string
+	Logger    *slog.Logger
+	// Observe, when set, is told of every request: action, protocol, error
+	// code ("" on success) and duration.
+	Observe func(action string, p Protocol, code string, d time.Duration)
+}
+
+// Handler serves SQS requests.
+type Handler struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a Handler.
+func New(cfg Config) *Handler {
+	if cfg.Account == "" {
+		cfg.Account = "000000000000"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	return &Handler{cfg: cfg, log: cfg.Logger}
+}
+
+// call carries what an action needs besides its input.
+type call struct {
+	h         *Handler
+	r         *http.Request
+	proto     Protocol
+	requestID string
+	account   string
+	senderID  string
+}
+
+type action struct {
+	newInput func() any
+	run      func(ctx context.Context, c *call, in any) (any, error)
+}
+
+var actions = map[string]action{}
+
+// register adds an action. Every action file registers itself in init.
+func register[I, O any](name string, fn func(ctx context.Context, c *call, in *I) (*O, error)) {
+	actions[name] = action{
+		newInput: func() any { return new(I) },
+		run: func(ctx context.Context, c *call, in any) (any, error) {
+			out, err := fn(ctx, c, in.(*I))
+			if err != nil || out == nil {
+				return nil, err
+			}
+			return out, nil
+		},
+	}
+}
+
+// IsSQSRequest reports whether r is an SQS request in either protocol.
+func IsSQSRequest(r *http.Request) bool {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		return strings.HasPrefix(t, "AmazonSQS.")
+	}
+	return true
+}
+
+// ServeHTTP decodes, dispatches and encodes one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	c := &call{h: h, r: r, requestID: newRequestID(), account: h.cfg.Account}
+	c.senderID = c.account
+	name, in, err := h.decode(c, w)
+	var out any
+	if err == nil {
+		out, err = actions[name].run(r.Context(), c, in)
+	}
+	code := ""
+	if err != nil {
+		code = string(queue.ErrorCode(err))
+		h.writeError(w, c, err)
+	} else {
+		h.writeOK(w, c, name, out)
+	}
+	if h.cfg.Observe != nil {
+		h.cfg.Observe(name, c.proto, code, time.Since(start))
+	}
+}
+
+func (h *Handler) decode(c *call, w http.ResponseWriter) (string, any, error) {
+	r := c.r
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		c.proto = ProtocolJSON
+		name := strings.TrimPrefix(target, "AmazonSQS.")
+		a, ok := actions[name]
+		if !ok {
+			return name, nil, queue.Errorf(queue.ErrUnknownOperation, "Operation %s is not supported.", name)
+		}
+		body, err := readBody(w, r)
+		if err != nil {
+			return name, nil, err
+		}
+		in := a.newInput()
+		if len(body) > 0 {
+			if err := json.Unmarshal(body, in); err != nil {
+				return name, nil, queue.Errorf(queue.ErrSerialization, "Start of structure or map found where not expected.")
+			}
+		}
+		return name, in, nil
+	}
+	c.proto = ProtocolQuery
+	vals, err := h.form(w, r)
+	if err != nil {
+		return "", nil, err
+	}
+	name := vals.Get("Action")
+	if name == "" {
+		return "", nil, queue.Errorf(queue.ErrInvalidAction, "MissingAction: Could not find the Action parameter in the request.")
+	}
+	a, ok := actions[name]
+	if !ok {
+		return name, nil, queue.Errorf(queue.ErrInvalidAction, "The action %s is not valid for this endpoint.", name)
+	}
+	in := a.newInput()
+	if err := decodeQuery(vals, in); err != nil {
+		return name, nil, err
+	}
+	// A Query request may address the queue by its URL path instead of a
+	// QueueUrl parameter.
+	if qi, ok := in.(interface{ setQueueURL(string) }); ok && vals.Get("QueueUrl") == "" {
+		if p := strings.Trim(r.URL.Path, "/"); strings.Count(p, "/") == 1 {
+			qi.setQueueURL(r.URL.Path)
+		}
+	}
+	return name, in, nil
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, queue.Errorf(queue.ErrRequestEntityTooLarge, "Request body is larger than %d bytes.", MaxRequestBody)
+		}
+		return nil, queue.Errorf(queue.ErrMalformedQueryString, "Could not read the request body.")
+	}
+	return body, nil
+}
+
+func (h *Handler) form(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	vals, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, queue.Errorf(queue.ErrMalformedQueryString, "The query string is malformed.")
+	}
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if ct == "" || ct == "application/x-www-form-urlencoded" {
+			body, err := readBody(w, r)
+			if err != nil {
+				return nil, err
+			}
+			bv, err := url.ParseQuery(string(body))
+			if err != nil {
+				return nil, queue.Errorf(queue.ErrMalformedQueryString, "The request body is not valid form encoding.")
+			}
+			for k, v := range bv {
+				vals[k] = append(vals[k], v...)
+			}
+		}
+	}
+	return vals, nil
+}
+
+func (h *Handler) writeOK(w http.ResponseWriter, c *call, name string, out any) {
+	w.Header().Set("x-amzn-RequestId", c.requestID)
+	if c.proto == ProtocolJSON {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		if out == nil {
+			_, _ = w.Write([]byte("{}"))
+			return
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			h.writeError(w, c, err)
+			return
+		}
+		_, _ = w.Write(b)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	_, _ = w.Write(encodeXML(name, out, c.requestID))
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
+	var e *queue.Error
+	if !errors.As(err, &e) {
+		e = &queue.Error{Code: queue.ErrInternal, Message: "We encountered an internal error. Please try again.", Err: err}
+	}
+	we := lookupError(e.Code)
+	if we.status >= 500 {
+		h.log.Error("request failed", "request_id", c.requestID, "err", err)
+	}
+	msg := e.Message
+	w.Header().Set("x-amzn-RequestId", c.requestID)
+	if c.proto == ProtocolJSON {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("x-amzn-query-error", we.query+";"+we.fault)
+		w.WriteHeader(we.status)
+		b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.sqs#" + we.shape, "message": msg})
+		_, _ = w.Write(b)
+		return
+	}
+	if e.Code == queue.ErrQueueDoesNotExist {
+		msg = "The specified queue does not exist for this wsdl version."
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(we.status)
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0"?><ErrorResponse xmlns="` + Namespace + `"><Error><Type>` + we.fault + `</Type><Code>`)
+	b.WriteString(we.query)
+	b.WriteString(`</Code><Message>`)
+	b.WriteString(xmlEscape(msg))
+	b.WriteString(`</Message><Detail/></Error><RequestId>` + c.requestID + `</RequestId></ErrorResponse>`)
+	_, _ = io.WriteString(w, b.String())
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	s := hex.EncodeToString(b[:])
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}

@@ -1,0 +1,106 @@
+package sqsapi
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"reflect"
+	"strconv"
+)
+
+// Namespace is the XML namespace of every SQS Query response.
+const Namespace = "http://queue.amazonaws.com/doc/2012-11-05/"
+
+// encodeXML writes the Query-protocol response of action: the output's
+// members inside <ActionResult> (omitted for actions without output), then
+// ResponseMetadata.
+func encodeXML(action string, out any, requestID string) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0"?>`)
+	b.WriteString("<" + action + `Response xmlns="` + Namespace + `">`)
+	if out != nil {
+		v := reflect.ValueOf(out)
+		for v.Kind() == reflect.Pointer {
+			v = v.Elem()
+		}
+		if v.Kind() == reflect.Struct && v.NumField() > 0 {
+			b.WriteString("<" + action + "Result>")
+			writeStruct(&b, v)
+			b.WriteString("</" + action + "Result>")
+		}
+	}
+	b.WriteString("<ResponseMetadata><RequestId>")
+	b.WriteString(requestID)
+	b.WriteString("</RequestId></ResponseMetadata>")
+	b.WriteString("</" + action + "Response>")
+	return b.Bytes()
+}
+
+func writeStruct(b *bytes.Buffer, v reflect.Value) {
+	for _, f := range fields(v.Type()) {
+		writeField(b, f.query, f, v.FieldByIndex(f.index))
+	}
+}
+
+func writeField(b *bytes.Buffer, name string, f fieldInfo, v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		writeField(b, name, f, v.Elem())
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			if v.Len() == 0 && f.omit {
+				return
+			}
+			writeText(b, name, base64.StdEncoding.EncodeToString(v.Bytes()))
+			return
+		}
+		for i := 0; i < v.Len(); i++ {
+			writeField(b, name, fieldInfo{}, v.Index(i))
+		}
+	case reflect.Map:
+		keys := v.MapKeys()
+		sortValues(keys)
+		for _, k := range keys {
+			b.WriteString("<" + name + ">")
+			writeText(b, f.keyName, k.String())
+			writeField(b, f.valName, fieldInfo{}, v.MapIndex(k))
+			b.WriteString("</" + name + ">")
+		}
+	case reflect.Struct:
+		b.WriteString("<" + name + ">")
+		writeStruct(b, v)
+		b.WriteString("</" + name + ">")
+	case reflect.String:
+		if v.Len() == 0 && f.omit {
+			return
+		}
+		writeText(b, name, v.String())
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		if v.Int() == 0 && f.omit {
+			return
+		}
+		writeText(b, name, strconv.FormatInt(v.Int(), 10))
+	case reflect.Bool:
+		if !v.Bool() && f.omit {
+			return
+		}
+		writeText(b, name, strconv.FormatBool(v.Bool()))
+	}
+}
+
+func writeText(b *bytes.Buffer, name, text string) {
+	b.WriteString("<" + name + ">")
+	_ = xml.EscapeText(b, []byte(text))
+	b.WriteString("</" + name + ">")
+}
+
+func sortValues(keys []reflect.Value) {
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j].String() < keys[j-1].String(); j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+}
