@@ -174,7 +174,15 @@ func (e *Engine) Queues(account, prefix string) []*Queue {
 	return out
 }
 
+// apply persists ops that describe a change already made in memory, so it
+// does not give up when the request's context ends: a delete acknowledged
+// to nobody must still reach the disk. Sends, which are rolled back in
+// memory on failure, use applyCancelable.
 func (e *Engine) apply(ctx context.Context, ops []Op) error {
+	return e.applyCancelable(context.WithoutCancel(ctx), ops)
+}
+
+func (e *Engine) applyCancelable(ctx context.Context, ops []Op) error {
 	if len(ops) == 0 {
 		return nil
 	}

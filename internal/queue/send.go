@@ -186,7 +186,7 @@ func (e *Engine) SendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 	}
 	q.mu.Unlock()
 
-	if err := e.apply(ctx, ops); err != nil {
+	if err := e.applyCancelable(ctx, ops); err != nil {
 		q.mu.Lock()
 		for _, dk := range dedupKeys {
 			delete(q.dedup, dk)

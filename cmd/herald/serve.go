@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/herald-dev/herald/internal/queue"
+	"github.com/herald-dev/herald/internal/server"
+	"github.com/herald-dev/herald/internal/store/memstore"
+	"github.com/herald-dev/herald/internal/store/sqlite"
+)
+
+type serveFlags struct {
+	listen    string
+	data      string
+	inMemory  bool
+	account   string
+	region    string
+	publicURL string
+	logLevel  string
+	logFormat string
+}
+
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
+	f := &serveFlags{}
+	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: herald serve [flags]\n\nRuns the SQS-compatible broker. Every flag can also be set with the\nenvironment variable shown in brackets.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&f.listen, "listen", env("HERALD_LISTEN", "127.0.0.1:9324"), "`address` to listen on [HERALD_LISTEN]")
+	fs.StringVar(&f.data, "data", env("HERALD_DATA", "./herald-data"), "`directory` that holds the durable store [HERALD_DATA]")
+	fs.BoolVar(&f.inMemory, "in-memory", env("HERALD_IN_MEMORY", "") == "true", "keep everything in memory: nothing survives a restart (tests, demos) [HERALD_IN_MEMORY]")
+	fs.StringVar(&f.account, "account", env("HERALD_ACCOUNT", "000000000000"), "account `id` that owns queues and appears in URLs and ARNs [HERALD_ACCOUNT]")
+	fs.StringVar(&f.region, "region", env("HERALD_REGION", "us-east-1"), "`region` that appears in ARNs [HERALD_REGION]")
+	fs.StringVar(&f.publicURL, "public-url", env("HERALD_PUBLIC_URL", ""), "base `URL` advertised in queue URLs, e.g. http://sqs.example:9324 (default: the host the client used) [HERALD_PUBLIC_URL]")
+	fs.StringVar(&f.logLevel, "log-level", env("HERALD_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error [HERALD_LOG_LEVEL]")
+	fs.StringVar(&f.logFormat, "log-format", env("HERALD_LOG_FORMAT", "text"), "log `format`: text or json [HERALD_LOG_FORMAT]")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return nil, usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
+	}
+	if len(f.account) != 12 || strings.Trim(f.account, "0123456789") != "" {
+		return nil, usageError{fmt.Sprintf("--account must be 12 digits, got %q", f.account)}
+	}
+	return f, nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("--log-level: %v", err)}
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Sprintf("--log-format must be text or json, got %q", format)}
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		return err
+	}
+	var store queue.Store
+	dataDesc := "in memory (nothing survives a restart)"
+	if f.inMemory {
+		store = memstore.New()
+	} else {
+		if err := os.MkdirAll(f.data, 0o755); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+		path := filepath.Join(f.data, "herald.db")
+		s, err := sqlite.Open(ctx, path, sqlite.Options{Logger: log})
+		if err != nil {
+			return err
+		}
+		store = s
+		abs, _ := filepath.Abs(path)
+		dataDesc = abs
+	}
+	defer store.Close()
+
+	engine, err := queue.Open(ctx, queue.Options{Store: store, Region: f.region, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer engine.Close()
+
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           server.New(server.Config{Engine: engine, Account: f.account, PublicURL: f.publicURL, Logger: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("herald listening", "addr", "http://"+ln.Addr().String(), "data", dataDesc, "account", f.account, "region", f.region)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	// Wake long polls first so that shutdown does not wait 20 s for them.
+	engine.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project: the one test command.
+#   ./scripts/test.sh            everything (installs what the tests need)
+#   FUZZTIME=30s ./scripts/test.sh   longer fuzzing (default 10s per target)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing test dependencies"
+bash scripts/test-deps.sh
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+step "go test (race detector on the engine, server and stores)"
+go test -race -count=1 ./internal/queue/... ./internal/store/... ./internal/sqsapi/... ./internal/server/...
+
+step "go test (everything)"
+go test -count=1 -timeout 15m ./...
+
+step "fuzzing parsers (${FUZZTIME:-10s} each)"
+for target in FuzzQueryDecode FuzzJSONRequest FuzzQueryRequest; do
+  go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-10s}" ./internal/sqsapi/
+done
+
+echo
+echo "all checks passed"
