@@ -281,7 +281,10 @@ func validateAttributes(attrs map[string]string, fifo, create bool) error {
 		}
 		if name == AttrFifoQueue {
 			if !create {
-				if (v == "true") != fifo {
+				if !fifo {
+					return Errorf(ErrInvalidAttributeName, "Unknown Attribute FifoQueue.")
+				}
+				if v != "true" {
 					return Errorf(ErrInvalidAttributeValue, "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.")
 				}
 				continue
@@ -311,7 +314,27 @@ func validateAttributes(attrs map[string]string, fifo, create bool) error {
 			}
 		}
 	}
+	if attrs[AttrKmsMasterKeyID] != "" && attrs[AttrSqsManagedSseEnabled] == "true" {
+		return Errorf(ErrInvalidAttributeName, "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.")
+	}
 	return nil
+}
+
+// sameAttributeValue compares an attribute as CreateQueue does when the
+// queue exists: JSON documents by content, everything else as text.
+func sameAttributeValue(name, current, requested string) bool {
+	if current == requested {
+		return true
+	}
+	switch name {
+	case AttrPolicy, AttrRedriveAllowPolicy:
+		return samePolicy(current, requested)
+	case AttrRedrivePolicy:
+		a, errA := parseRedrivePolicy(current)
+		b, errB := parseRedrivePolicy(requested)
+		return errA == nil && errB == nil && a != nil && b != nil && *a == *b
+	}
+	return false
 }
 
 // ValidAttributeName reports whether GetQueueAttributes knows name.

@@ -59,6 +59,11 @@ func (e *Engine) move(ctx context.Context, src, dst *Queue, msgs []*message, dea
 		r.VisibleAt = now.UnixNano()
 		if deadLetter {
 			r.DeadLetterSource = src.arn
+			if dst.cfg.fifo {
+				// A FIFO dead-letter queue restarts the retention clock;
+				// a standard one keeps the original enqueue time.
+				r.SentAt = now.UnixMilli()
+			}
 		} else {
 			r.ReceiveCount = 0
 			r.FirstReceiveAt = 0

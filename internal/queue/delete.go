@@ -90,6 +90,7 @@ func (e *Engine) DeleteBatch(ctx context.Context, q *Queue, receipts []string) (
 		q.mu.Unlock()
 		return nil, errNoQueue()
 	}
+	q.promote(e.now().UnixNano())
 	unlocked := 0
 	for i, r := range receipts {
 		h, err := q.parseHandle(r)

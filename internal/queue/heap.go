@@ -39,9 +39,12 @@ func (h *msgHeap) pop() *message {
 	return m
 }
 
-// remove takes m out of the heap; m must be in it.
+// remove takes m out of the heap; it does nothing when m is not in a heap.
 func (h *msgHeap) remove(m *message) {
 	i := m.heapIdx
+	if i < 0 || i >= len(h.items) || h.items[i] != m {
+		return
+	}
 	last := len(h.items) - 1
 	if i != last {
 		h.swap(i, last)

@@ -51,7 +51,7 @@ func (e *Engine) CreateQueue(ctx context.Context, in CreateQueueInput) (*Queue, 
 		defer q.mu.Unlock()
 		current := q.attributesLocked()
 		for name, v := range in.Attributes {
-			if current[name] != v && !(name == AttrPolicy && samePolicy(current[name], v)) {
+			if !sameAttributeValue(name, current[name], v) {
 				return nil, Errorf(ErrQueueAlreadyExists, "A queue already exists with the same name and a different value for attribute %s", name)
 			}
 		}

@@ -10,10 +10,10 @@ import (
 type msgState uint8
 
 const (
-	stateReady    msgState = iota // receivable now
-	stateDelayed                  // waiting for its delay to pass
-	stateInflight                 // received, waiting for delete or visibility timeout
-	stateUncommitted              // FIFO placeholder: assigned, not yet durable
+	stateReady       msgState = iota // receivable now
+	stateDelayed                     // waiting for its delay to pass
+	stateInflight                    // received, waiting for delete or visibility timeout
+	stateUncommitted                 // FIFO placeholder: assigned, not yet durable
 )
 
 type message struct {

@@ -22,16 +22,16 @@ type SendInput struct {
 
 // SendResult is what SendMessage returns for one message.
 type SendResult struct {
-	MessageID              string
-	MD5OfBody              string
-	MD5OfAttributes        string
-	MD5OfSystemAttributes  string
-	SequenceNumber         string // FIFO only
+	MessageID             string
+	MD5OfBody             string
+	MD5OfAttributes       string
+	MD5OfSystemAttributes string
+	SequenceNumber        string // FIFO only
 }
 
 // size is what counts toward MaximumMessageSize.
 func (in *SendInput) size() int {
-	return len(in.Body) + in.Attributes.Size() + in.SystemAttributes.Size()
+	return len(in.Body) + in.Attributes.Size() // system attributes do not count
 }
 
 // validate checks one message against q's configuration. It is called with
@@ -54,7 +54,7 @@ func (q *Queue) validate(in *SendInput) error {
 	}
 	if in.DelaySeconds != nil {
 		d := *in.DelaySeconds
-		if q.cfg.fifo {
+		if q.cfg.fifo && d != 0 {
 			return errInvalidParam("DelaySeconds", strconv.FormatInt(d, 10), "The request include parameter that is not valid for this queue type.")
 		}
 		if d < 0 || d > MaxDelaySeconds {
@@ -234,7 +234,7 @@ func (e *Engine) SendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 
 func (q *Queue) newMessage(in *SendInput, id string, seq int64, dedupID string, now interface{ UnixNano() int64 }) *message {
 	delay := q.cfg.delay
-	if in.DelaySeconds != nil {
+	if in.DelaySeconds != nil && !q.cfg.fifo {
 		delay = *in.DelaySeconds
 	}
 	nano := now.UnixNano()
