@@ -95,13 +95,19 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		e.byID[q.rec.ID] = q
 	}
 	now := e.now()
+	var orphans []Op
 	for i := range snap.Messages {
 		r := snap.Messages[i]
 		q := e.byID[r.QueueID]
 		if q == nil {
+			// Left by a send that raced DeleteQueue: clean it up.
+			orphans = append(orphans, Op{Kind: OpDeleteMessage, QueueID: r.QueueID, Seq: r.Seq})
 			continue
 		}
 		q.restore(r, now)
+	}
+	if err := e.apply(ctx, orphans); err != nil {
+		return nil, fmt.Errorf("queue: removing orphaned messages: %w", err)
 	}
 	for _, d := range snap.Dedup {
 		if q := e.byID[d.QueueID]; q != nil {

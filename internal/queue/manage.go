@@ -262,21 +262,21 @@ func (e *Engine) Purge(ctx context.Context, q *Queue) error {
 		return Errorf(ErrPurgeQueueInProgress, "Only one PurgeQueue operation on %s is allowed every 60 seconds.", q.rec.Name)
 	}
 	q.lastPurge = now
-	var maxSeq int64
+	// Every message sent before the purge goes, including sends still
+	// committing: they see purgedSeq when their commit returns and delete
+	// themselves (see SendBatch).
+	q.purgedSeq = e.nextSeq.Load()
 	for _, m := range q.msgs {
-		if m.state == stateUncommitted {
-			continue
-		}
-		if m.Seq > maxSeq {
-			maxSeq = m.Seq
-		}
 		q.unlink(m)
 	}
 	q.mu.Unlock()
-	if maxSeq == 0 {
-		return nil
-	}
-	return e.apply(ctx, []Op{{Kind: OpPurgeQueue, QueueID: q.rec.ID, Seq: maxSeq}})
+	return e.apply(ctx, []Op{{Kind: OpPurgeQueue, QueueID: q.rec.ID, Seq: q.purgedSeqSnapshot()}})
+}
+
+func (q *Queue) purgedSeqSnapshot() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.purgedSeq
 }
 
 // Tags returns a copy of q's tags.

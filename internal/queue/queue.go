@@ -73,6 +73,7 @@ type Queue struct {
 	dedup      map[string]dedupEntry
 	attempts   map[string]attemptEntry
 	lastPurge  time.Time
+	purgedSeq  int64      // messages with Seq <= purgedSeq were purged
 	waiters    *list.List // *waiter
 	timer      *time.Timer
 	timerAt    int64

@@ -95,11 +95,20 @@ func (e *Engine) Receive(ctx context.Context, q *Queue, in ReceiveInput) ([]Rece
 	}
 }
 
+// dropWaiter unregisters a long poll that is returning. If it was woken
+// but is leaving without taking anything, the wake-up passes to the next
+// waiter so that no message waits for a poller that is gone.
 func (q *Queue) dropWaiter(w *waiter) {
 	q.mu.Lock()
 	if w.elem != nil {
 		q.waiters.Remove(w.elem)
 		w.elem = nil
+	} else {
+		select {
+		case <-w.ch:
+			q.signal(1)
+		default:
+		}
 	}
 	q.mu.Unlock()
 }

@@ -201,18 +201,24 @@ func (e *Engine) SendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 	}
 
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.deleted {
+		q.mu.Unlock()
 		return results, errs, nil
 	}
 	nowNano := e.now().UnixNano()
 	woken := 0
+	var purged []Op
 	for _, m := range fresh {
-		if m.state == stateUncommitted {
-			if q.msgs[m.Seq] != m {
-				continue // purged meanwhile
+		if m.Seq <= q.purgedSeq {
+			// A purge ran while this send committed: the message counts
+			// as sent before it. Delete it on disk too, after its put.
+			if q.msgs[m.Seq] == m {
+				q.unlink(m)
 			}
-		} else {
+			purged = append(purged, Op{Kind: OpDeleteMessage, QueueID: q.rec.ID, Seq: m.Seq})
+			continue
+		}
+		if m.state != stateUncommitted {
 			q.msgs[m.Seq] = m
 		}
 		if m.VisibleAt > nowNano {
@@ -229,6 +235,10 @@ func (e *Engine) SendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 	}
 	q.signal(woken)
 	q.armTimer()
+	q.mu.Unlock()
+	if err := e.apply(ctx, purged); err != nil {
+		e.log.Error("deleting messages purged while sent", "queue", q.rec.Name, "err", err)
+	}
 	return results, errs, nil
 }
 
