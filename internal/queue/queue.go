@@ -194,13 +194,15 @@ func (q *Queue) unlink(m *message) {
 	}
 }
 
-// promote makes every pending message whose time has come receivable and
-// returns how many became so.
+// promote makes every pending message whose time has come receivable,
+// wakes as many long polls, and returns how many became so. Whoever calls it
+// (a receive, an attribute read, the timer) the waiters hear of it.
 func (q *Queue) promote(nowNano int64) int {
 	n := 0
 	for {
 		m := q.pending.peek()
 		if m == nil || m.VisibleAt > nowNano {
+			q.signal(n)
 			return n
 		}
 		q.pending.remove(m)
@@ -319,9 +321,7 @@ func (q *Queue) onTimer() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.timerAt = 0
-	if n := q.promote(q.e.now().UnixNano()); n > 0 {
-		q.signal(n)
-	}
+	q.promote(q.e.now().UnixNano())
 	q.armTimer()
 }
 

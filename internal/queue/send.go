@@ -99,7 +99,7 @@ func validFifoID(s string) bool {
 
 // Send sends one message.
 func (e *Engine) Send(ctx context.Context, q *Queue, in SendInput) (SendResult, error) {
-	res, errs, err := e.SendBatch(ctx, q, []SendInput{in})
+	res, errs, err := e.sendBatch(ctx, q, []SendInput{in})
 	if err != nil {
 		return SendResult{}, err
 	}
@@ -111,8 +111,20 @@ func (e *Engine) Send(ctx context.Context, q *Queue, in SendInput) (SendResult, 
 
 // SendBatch sends several messages durably in one store transaction. It
 // returns a result or an error for each entry; err is set when nothing could
-// be sent (the queue is gone or the store failed).
+// be sent (the queue is gone, the store failed, or — as SQS does for a
+// batch — a FIFO entry lacks its MessageGroupId).
 func (e *Engine) SendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]SendResult, []error, error) {
+	if q.Fifo() {
+		for i := range ins {
+			if ins[i].GroupID == "" {
+				return nil, nil, Errorf(ErrInvalidParameterValue, "The request must contain the parameter MessageGroupId.")
+			}
+		}
+	}
+	return e.sendBatch(ctx, q, ins)
+}
+
+func (e *Engine) sendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]SendResult, []error, error) {
 	results := make([]SendResult, len(ins))
 	errs := make([]error, len(ins))
 	now := e.now()
@@ -122,14 +134,6 @@ func (e *Engine) SendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 	if q.deleted {
 		q.mu.Unlock()
 		return nil, nil, errNoQueue()
-	}
-	if q.cfg.fifo && len(ins) > 1 {
-		for i := range ins {
-			if ins[i].GroupID == "" {
-				q.mu.Unlock()
-				return nil, nil, Errorf(ErrInvalidParameterValue, "The request must contain the parameter MessageGroupId.")
-			}
-		}
 	}
 	var ops []Op
 	var fresh []*message
