@@ -215,7 +215,7 @@ func (e *Engine) sweepLoop(interval time.Duration) {
 // Sweep removes messages past their retention period and expired FIFO
 // deduplication records from every queue.
 func (e *Engine) Sweep(ctx context.Context) {
-	e.mu.RLock()
+	e.mu.Lock()
 	qs := make([]*Queue, 0, len(e.queues))
 	for _, q := range e.queues {
 		qs = append(qs, q)
@@ -225,7 +225,7 @@ func (e *Engine) Sweep(ctx context.Context) {
 			delete(e.deleted, k)
 		}
 	}
-	e.mu.RUnlock()
+	e.mu.Unlock()
 	for _, q := range qs {
 		ops := q.sweep(e.now())
 		if err := e.apply(ctx, ops); err != nil {
