@@ -175,7 +175,6 @@ func TestRestartFifo(t *testing.T) {
 // before the engine hears that it succeeded.
 type gatedStore struct {
 	queue.Store
-	mu      sync.Mutex
 	body    string        // hold the Apply that puts a message with this body
 	reached chan struct{} // closed when that Apply has been applied
 	release chan struct{} // closed by the test to let it return
