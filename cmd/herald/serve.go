@@ -29,6 +29,7 @@ type serveFlags struct {
 	publicURL string
 	logLevel  string
 	logFormat string
+	pprof     bool
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
@@ -53,6 +54,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&f.publicURL, "public-url", env("HERALD_PUBLIC_URL", ""), "base `URL` advertised in queue URLs, e.g. http://sqs.example:9324 (default: the host the client used) [HERALD_PUBLIC_URL]")
 	fs.StringVar(&f.logLevel, "log-level", env("HERALD_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error [HERALD_LOG_LEVEL]")
 	fs.StringVar(&f.logFormat, "log-format", env("HERALD_LOG_FORMAT", "text"), "log `format`: text or json [HERALD_LOG_FORMAT]")
+	fs.BoolVar(&f.pprof, "pprof", env("HERALD_PPROF", "") == "true", "serve Go's profiler under /debug/pprof/ [HERALD_PPROF]")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -122,7 +124,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Engine: engine, Account: f.account, PublicURL: f.publicURL, Logger: log}),
+		Handler:           server.New(server.Config{Engine: engine, Account: f.account, PublicURL: f.publicURL, Logger: log, Pprof: f.pprof}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -2,13 +2,19 @@ package server
 
 import (
 	"net/http"
+	"net/http/pprof"
 
 	"github.com/herald-dev/herald/internal/metrics"
 )
 
 // routes lists every route the server serves.
-func routes(sqs http.Handler, reg *metrics.Registry) http.Handler {
+func routes(sqs http.Handler, reg *metrics.Registry, profile bool) http.Handler {
 	mux := http.NewServeMux()
+	if profile {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})

@@ -25,6 +25,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Registry receives the server's metrics. Default a new registry.
 	Registry *metrics.Registry
+	// Pprof serves Go's profiler under /debug/pprof/ (off by default).
+	Pprof bool
 }
 
 // New returns the server's root handler.
@@ -53,7 +55,7 @@ func New(cfg Config) http.Handler {
 			latency.Observe(d.Seconds(), action)
 		},
 	})
-	return routes(sqs, cfg.Registry)
+	return routes(sqs, cfg.Registry, cfg.Pprof)
 }
 
 func registerQueueGauges(reg *metrics.Registry, e *queue.Engine) {
