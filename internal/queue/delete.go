@@ -178,15 +178,7 @@ func (e *Engine) ChangeVisibilityBatch(ctx context.Context, q *Queue, receipts [
 		}
 		m.VisibleAt = nowNano + t*int64(time.Second)
 		if t == 0 {
-			q.pending.remove(m)
-			q.inflight--
-			if m.group != nil {
-				m.group.inflight--
-			}
-			m.state = stateReady
-			if !q.cfg.fifo {
-				q.ready.push(m)
-			}
+			q.makeReady(m)
 			woken++
 		} else {
 			q.pending.fix(m)

@@ -205,21 +205,27 @@ func (q *Queue) promote(nowNano int64) int {
 			q.signal(n)
 			return n
 		}
-		q.pending.remove(m)
-		switch m.state {
-		case stateDelayed:
-			q.delayed--
-		case stateInflight:
-			q.inflight--
-			if m.group != nil {
-				m.group.inflight--
-			}
-		}
-		m.state = stateReady
-		if !q.cfg.fifo {
-			q.ready.push(m)
-		}
+		q.makeReady(m)
 		n++
+	}
+}
+
+// makeReady moves a delayed or in-flight message out of pending and makes
+// it receivable.
+func (q *Queue) makeReady(m *message) {
+	q.pending.remove(m)
+	switch m.state {
+	case stateDelayed:
+		q.delayed--
+	case stateInflight:
+		q.inflight--
+		if m.group != nil {
+			m.group.inflight--
+		}
+	}
+	m.state = stateReady
+	if !q.cfg.fifo {
+		q.ready.push(m)
 	}
 }
 

@@ -1,6 +1,9 @@
 package queue
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // QueueRecord is the durable description of a queue.
 type QueueRecord struct {
@@ -89,4 +92,27 @@ type Store interface {
 	Load(ctx context.Context) (*Snapshot, error)
 	Apply(ctx context.Context, ops []Op) error
 	Close() error
+}
+
+// Validate reports an op that lacks the record its kind needs, or whose kind
+// is unknown. Stores call it before applying anything.
+func (op *Op) Validate() error {
+	switch op.Kind {
+	case OpPutQueue:
+		if op.Queue == nil {
+			return fmt.Errorf("OpPutQueue without Queue")
+		}
+	case OpPutMessage:
+		if op.Message == nil {
+			return fmt.Errorf("OpPutMessage without Message")
+		}
+	case OpPutDedup:
+		if op.Dedup == nil {
+			return fmt.Errorf("OpPutDedup without Dedup")
+		}
+	case OpDeleteQueue, OpUpdateMessage, OpDeleteMessage, OpDeleteDedup, OpPurgeQueue:
+	default:
+		return fmt.Errorf("unknown op kind %d", op.Kind)
+	}
+	return nil
 }

@@ -93,22 +93,8 @@ func (s *Store) Apply(ctx context.Context, ops []queue.Op) error {
 }
 
 func validate(op *queue.Op) error {
-	switch op.Kind {
-	case queue.OpPutQueue:
-		if op.Queue == nil {
-			return fmt.Errorf("memstore: OpPutQueue without Queue")
-		}
-	case queue.OpPutMessage:
-		if op.Message == nil {
-			return fmt.Errorf("memstore: OpPutMessage without Message")
-		}
-	case queue.OpPutDedup:
-		if op.Dedup == nil {
-			return fmt.Errorf("memstore: OpPutDedup without Dedup")
-		}
-	case queue.OpDeleteQueue, queue.OpUpdateMessage, queue.OpDeleteMessage, queue.OpDeleteDedup, queue.OpPurgeQueue:
-	default:
-		return fmt.Errorf("memstore: unknown op kind %d", op.Kind)
+	if err := op.Validate(); err != nil {
+		return fmt.Errorf("memstore: %w", err)
 	}
 	return nil
 }

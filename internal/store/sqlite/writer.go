@@ -93,22 +93,8 @@ func (s *Store) enqueue(r *request) error {
 }
 
 func validate(op *queue.Op) error {
-	switch op.Kind {
-	case queue.OpPutQueue:
-		if op.Queue == nil {
-			return fmt.Errorf("sqlite: OpPutQueue without Queue")
-		}
-	case queue.OpPutMessage:
-		if op.Message == nil {
-			return fmt.Errorf("sqlite: OpPutMessage without Message")
-		}
-	case queue.OpPutDedup:
-		if op.Dedup == nil {
-			return fmt.Errorf("sqlite: OpPutDedup without Dedup")
-		}
-	case queue.OpDeleteQueue, queue.OpUpdateMessage, queue.OpDeleteMessage, queue.OpDeleteDedup, queue.OpPurgeQueue:
-	default:
-		return fmt.Errorf("sqlite: unknown op kind %d", op.Kind)
+	if err := op.Validate(); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	return nil
 }
