@@ -206,9 +206,8 @@ func loadQueues(ctx context.Context, tx *sql.Tx) ([]queue.QueueRecord, error) {
 	return out, nil
 }
 
-// loadMessages reads every message in Seq order. The rows are read in
-// primary-key order (queue, seq) and sorted here: cheaper than an index on
-// seq that every insert would pay for, and than SQLite's sorter.
+// loadMessages reads every message in Seq order: the table's rowid is the
+// Seq, so the scan is already in order; the sort only guards that.
 func loadMessages(ctx context.Context, tx *sql.Tx) ([]queue.MessageRecord, error) {
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM messages").Scan(&n); err != nil {
