@@ -27,8 +27,8 @@ type family interface {
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry { return &Registry{} }
 
-// WriteTo writes every family.
-func (r *Registry) WriteTo(w io.Writer) {
+// Render writes every family in the text exposition format.
+func (r *Registry) Render(w io.Writer) {
 	r.mu.Lock()
 	fs := append([]family(nil), r.families...)
 	r.mu.Unlock()

@@ -20,7 +20,7 @@ func routes(sqs http.Handler, reg *metrics.Registry, profile bool) http.Handler 
 	})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		reg.WriteTo(w)
+		reg.Render(w)
 	})
 	// SQS: JSON 1.0 and Query requests to "/" or to a queue URL path.
 	mux.Handle("/", sqs)
