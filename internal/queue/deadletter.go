@@ -78,6 +78,7 @@ func (e *Engine) move(ctx context.Context, src, dst *Queue, msgs []*message, dea
 		nm := &message{MessageRecord: r, heapIdx: -1, state: stateUncommitted}
 		if dst.cfg.fifo {
 			dst.msgs[nm.Seq] = nm
+			dst.uncommitted++
 			dst.addToGroup(nm)
 		}
 		fresh = append(fresh, nm)
@@ -105,6 +106,9 @@ func (e *Engine) move(ctx context.Context, src, dst *Queue, msgs []*message, dea
 		}
 		if dst.cfg.fifo && dst.msgs[m.Seq] != m {
 			continue
+		}
+		if dst.cfg.fifo {
+			dst.uncommitted-- // its placeholder becomes the message
 		}
 		dst.msgs[m.Seq] = m
 		m.state = stateReady

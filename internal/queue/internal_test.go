@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -159,5 +160,62 @@ func TestPromoteByCountsWakesWaiters(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Errorf("long poll not woken within 1 s of the message becoming visible (still waiting %v later)", time.Since(unlocked))
 		<-res
+	}
+}
+
+// Every FIFO placeholder is accounted for: after sends, a failed send, a
+// dead-letter move and a purge, no message counts as uncommitted.
+func TestUncommittedCounter(t *testing.T) {
+	ctx := context.Background()
+	e, err := Open(ctx, Options{Store: nopStore{}, SweepInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	dlq, err := e.CreateQueue(ctx, CreateQueueInput{Account: "1", Name: "d.fifo", Attributes: map[string]string{"FifoQueue": "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := e.CreateQueue(ctx, CreateQueueInput{Account: "1", Name: "q.fifo", Attributes: map[string]string{
+		"FifoQueue": "true", "ContentBasedDeduplication": "true", "VisibilityTimeout": "0",
+		"RedrivePolicy": `{"deadLetterTargetArn":"` + dlq.Arn() + `","maxReceiveCount":1}`,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := e.Send(ctx, q, SendInput{Body: fmt.Sprint("m", i), HasBody: true, GroupID: "g"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string, want int) {
+		t.Helper()
+		q.mu.Lock()
+		u := q.uncommitted
+		q.mu.Unlock()
+		vis, inflight, delayed := q.Counts()
+		if u != 0 || vis+inflight+delayed != want {
+			t.Errorf("%s: uncommitted %d, counts %d+%d+%d, want 0 and %d", when, u, vis, inflight, delayed, want)
+		}
+	}
+	check("after sends", 5)
+	zero := int64(0)
+	if _, err := e.Receive(ctx, q, ReceiveInput{Max: 10, WaitTimeSeconds: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Receive(ctx, q, ReceiveInput{Max: 10, WaitTimeSeconds: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	check("after dead-lettering", 0)
+	dlq.mu.Lock()
+	if dlq.uncommitted != 0 || len(dlq.msgs) != 5 {
+		t.Errorf("dead-letter queue: uncommitted %d, %d messages, want 0 and 5", dlq.uncommitted, len(dlq.msgs))
+	}
+	dlq.mu.Unlock()
+	if err := e.Purge(ctx, dlq); err != nil {
+		t.Fatal(err)
+	}
+	if vis, inflight, delayed := dlq.Counts(); vis+inflight+delayed != 0 || dlq.uncommitted != 0 {
+		t.Errorf("after purge: %d %d %d, uncommitted %d", vis, inflight, delayed, dlq.uncommitted)
 	}
 }

@@ -63,20 +63,21 @@ type Queue struct {
 	cfg     config
 	deleted bool
 
-	msgs       map[int64]*message
-	ready      msgHeap // standard queues: receivable now, by Seq
-	pending    msgHeap // delayed and in-flight messages, by VisibleAt
-	groups     map[string]*group
-	groupOrder *list.List // *group with at least one message
-	inflight   int
-	delayed    int
-	dedup      map[string]dedupEntry
-	attempts   map[string]attemptEntry
-	lastPurge  time.Time
-	purgedSeq  int64      // messages with Seq <= purgedSeq were purged
-	waiters    *list.List // *waiter
-	timer      *time.Timer
-	timerAt    int64
+	msgs        map[int64]*message
+	ready       msgHeap // standard queues: receivable now, by Seq
+	pending     msgHeap // delayed and in-flight messages, by VisibleAt
+	groups      map[string]*group
+	groupOrder  *list.List // *group with at least one message
+	inflight    int
+	delayed     int
+	uncommitted int // FIFO placeholders in msgs awaiting their commit
+	dedup       map[string]dedupEntry
+	attempts    map[string]attemptEntry
+	lastPurge   time.Time
+	purgedSeq   int64      // messages with Seq <= purgedSeq were purged
+	waiters     *list.List // *waiter
+	timer       *time.Timer
+	timerAt     int64
 }
 
 func newQueue(e *Engine, rec QueueRecord) *Queue {
@@ -183,6 +184,8 @@ func (q *Queue) unlink(m *message) {
 		if m.group != nil {
 			m.group.inflight--
 		}
+	case stateUncommitted:
+		q.uncommitted--
 	}
 	if g := m.group; g != nil {
 		g.msgs.Remove(m.groupElem)
@@ -232,15 +235,7 @@ func (q *Queue) makeReady(m *message) {
 // counts returns visible, in-flight and delayed message counts.
 func (q *Queue) counts(nowNano int64) (visible, inflight, delayed int) {
 	q.promote(nowNano)
-	uncommitted := 0
-	if q.cfg.fifo {
-		for _, m := range q.msgs {
-			if m.state == stateUncommitted {
-				uncommitted++
-			}
-		}
-	}
-	return len(q.msgs) - q.inflight - q.delayed - uncommitted, q.inflight, q.delayed
+	return len(q.msgs) - q.inflight - q.delayed - q.uncommitted, q.inflight, q.delayed
 }
 
 // sweep drops messages past retention and expired dedup records, returning

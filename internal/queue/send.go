@@ -175,6 +175,7 @@ func (e *Engine) sendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 			fresh = append(fresh, m)
 			// Hold the message's place in its group until it is durable.
 			m.state = stateUncommitted
+			q.uncommitted++
 			q.msgs[seq] = m
 			q.addToGroup(m)
 		} else {
@@ -222,7 +223,9 @@ func (e *Engine) sendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 			purged = append(purged, Op{Kind: OpDeleteMessage, QueueID: q.rec.ID, Seq: m.Seq})
 			continue
 		}
-		if m.state != stateUncommitted {
+		if m.state == stateUncommitted {
+			q.uncommitted-- // it is in msgs already
+		} else {
 			q.msgs[m.Seq] = m
 		}
 		if m.VisibleAt > nowNano {
