@@ -40,7 +40,8 @@ type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
-const usage = `Herald: an SQS-compatible message broker, publisher and consumer.
+const usage = `Herald: status-change notifications over SQS. Today it is the broker;
+the publisher and the consumer follow.
 
 Usage:
   herald <command> [flags]

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func noEnv(string) string { return "" }
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{nil, "no command given", 2},
+		{[]string{"bogus"}, `unknown command "bogus"`, 2},
+		{[]string{"serve", "--no-such-flag"}, "flag provided but not defined", 2},
+		{[]string{"serve", "--account", "12"}, "--account must be 12 digits", 2},
+		{[]string{"serve", "--log-level", "loud"}, "--log-level", 2},
+		{[]string{"serve", "extra"}, "serve takes no arguments", 2},
+	} {
+		var out, errb bytes.Buffer
+		err := run(context.Background(), tc.args, noEnv, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || exitCode(err) != tc.code {
+			t.Errorf("run(%q) = %v (exit %d), want %q (exit %d)", tc.args, err, exitCode(err), tc.want, tc.code)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, noEnv, &out, &errb); err != nil || !strings.Contains(out.String(), "serve") {
+		t.Errorf("--help: %v %q", err, out.String())
+	}
+	err := run(context.Background(), []string{"serve", "--help"}, noEnv, &out, &errb)
+	if !errors.Is(err, flag.ErrHelp) || exitCode(err) != 0 {
+		t.Errorf("serve --help: %v", err)
+	}
+	for _, f := range []string{"-listen", "-data", "-in-memory", "-account", "-region", "-public-url", "-log-level", "-log-format", "-pprof"} {
+		if !strings.Contains(errb.String(), f) {
+			t.Errorf("serve --help does not explain %s", f)
+		}
+	}
+}
+
+// TestServe runs the broker on port 0 with a durable store, checks that it
+// answers, and that cancelling the context shuts it down cleanly.
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--data", dir}, noEnv, &out, &logs)
+	}()
+	addrRE := regexp.MustCompile(`addr=(http://\S+)`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := addrRE.FindStringSubmatch(logs.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("no listening line in the log: %s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "herald.db") {
+		t.Errorf("the listening line does not say where the data is: %s", logs.String())
+	}
+	resp, err := http.Post(base+"/", "application/x-www-form-urlencoded", strings.NewReader("Action=CreateQueue&QueueName=x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("CreateQueue: status %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v after cancel", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop after cancel")
+	}
+}
