@@ -55,6 +55,7 @@ type Engine struct {
 
 	stop     chan struct{}
 	stopOnce sync.Once
+	closing  bool // set under mu by Close: no new background work
 	wg       sync.WaitGroup
 }
 
@@ -95,19 +96,22 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		e.byID[q.rec.ID] = q
 	}
 	now := e.now()
-	var orphans []Op
+	orphans := map[int64][]int64{}
 	for i := range snap.Messages {
 		r := snap.Messages[i]
 		q := e.byID[r.QueueID]
 		if q == nil {
-			// Left by a send that raced DeleteQueue: clean it up.
-			orphans = append(orphans, Op{Kind: OpDeleteMessage, QueueID: r.QueueID, Seq: r.Seq})
+			// Left by a deleted queue (a crash before its messages were
+			// all deleted, or a send that raced DeleteQueue).
+			orphans[r.QueueID] = append(orphans[r.QueueID], r.Seq)
 			continue
 		}
 		q.restore(r, now)
 	}
-	if err := e.apply(ctx, orphans); err != nil {
-		return nil, fmt.Errorf("queue: removing orphaned messages: %w", err)
+	for id, seqs := range orphans {
+		if err := e.deleteMessages(ctx, id, seqs); err != nil {
+			return nil, fmt.Errorf("queue: removing orphaned messages: %w", err)
+		}
 	}
 	for _, d := range snap.Dedup {
 		if q := e.byID[d.QueueID]; q != nil {
@@ -127,6 +131,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 // the store. Safe to call twice.
 func (e *Engine) Close() {
 	e.stopOnce.Do(func() {
+		e.mu.Lock()
+		e.closing = true
+		e.mu.Unlock()
 		close(e.stop)
 		e.tasks.stopAll()
 		e.mu.RLock()

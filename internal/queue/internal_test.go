@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -218,4 +219,84 @@ func TestUncommittedCounter(t *testing.T) {
 	if vis, inflight, delayed := dlq.Counts(); vis+inflight+delayed != 0 || dlq.uncommitted != 0 {
 		t.Errorf("after purge: %d %d %d, uncommitted %d", vis, inflight, delayed, dlq.uncommitted)
 	}
+}
+
+// A deleted queue's messages leave the store, whether the background
+// deletion finished or a restart had to finish it.
+func TestDeleteQueueRemovesMessagesFromStore(t *testing.T) {
+	ctx := context.Background()
+	store := newCountingStore()
+	e, err := Open(ctx, Options{Store: store, SweepInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := e.CreateQueue(ctx, CreateQueueInput{Account: "1", Name: "big"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := make([]SendInput, 10)
+	for i := range ins {
+		ins[i] = SendInput{Body: "m", HasBody: true}
+	}
+	for range 250 {
+		if _, _, err := e.SendBatch(ctx, q, ins); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.DeleteQueue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	e.Close() // waits for the background deletion
+	if n := store.messages(); n != 0 {
+		t.Errorf("%d messages of the deleted queue left in the store", n)
+	}
+	if store.maxOps > deleteChunk+1 {
+		t.Errorf("one Apply carried %d ops; deletions should be chunked by %d", store.maxOps, deleteChunk)
+	}
+	if store.cascades != 0 {
+		t.Errorf("the engine deleted a queue with %d cascading OpDeleteQueue; it should drop the queue and delete messages in chunks", store.cascades)
+	}
+}
+
+// countingStore keeps message keys and the largest Apply it saw.
+type countingStore struct {
+	mu       sync.Mutex
+	msgs     map[[2]int64]bool
+	maxOps   int
+	cascades int
+}
+
+func newCountingStore() *countingStore { return &countingStore{msgs: map[[2]int64]bool{}} }
+
+func (s *countingStore) Load(context.Context) (*Snapshot, error) {
+	return &Snapshot{NextSeq: 1, NextID: 1}, nil
+}
+func (s *countingStore) Close() error { return nil }
+
+func (s *countingStore) Apply(_ context.Context, ops []Op) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maxOps = max(s.maxOps, len(ops))
+	for _, op := range ops {
+		switch op.Kind {
+		case OpPutMessage:
+			s.msgs[[2]int64{op.Message.QueueID, op.Message.Seq}] = true
+		case OpDeleteMessage:
+			delete(s.msgs, [2]int64{op.QueueID, op.Seq})
+		case OpDeleteQueue:
+			s.cascades++
+			for k := range s.msgs {
+				if k[0] == op.QueueID {
+					delete(s.msgs, k)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (s *countingStore) messages() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.msgs)
 }

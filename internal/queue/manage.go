@@ -164,8 +164,55 @@ func (e *Engine) DeleteQueue(ctx context.Context, q *Queue) error {
 	if q.timer != nil {
 		q.timer.Stop()
 	}
+	seqs := make([]int64, 0, len(q.msgs))
+	for seq := range q.msgs {
+		seqs = append(seqs, seq)
+	}
 	q.mu.Unlock()
-	return e.apply(ctx, []Op{{Kind: OpDeleteQueue, QueueID: q.rec.ID}})
+	// The queue row goes at once; its messages go in small transactions so
+	// that a large backlog does not stall every other write. Messages left
+	// by a crash in between are removed at the next start.
+	if err := e.apply(ctx, []Op{{Kind: OpDropQueue, QueueID: q.rec.ID}}); err != nil {
+		return err
+	}
+	del := func() {
+		if err := e.deleteMessages(context.Background(), q.rec.ID, seqs); err != nil {
+			e.log.Error("deleting the messages of a deleted queue", "queue", q.rec.Name, "err", err)
+		}
+	}
+	e.mu.Lock()
+	if e.closing {
+		e.mu.Unlock()
+		del() // shutting down: no new goroutines for Close to wait on
+		return nil
+	}
+	e.wg.Add(1)
+	e.mu.Unlock()
+	go func() {
+		defer e.wg.Done()
+		del()
+	}()
+	return nil
+}
+
+// deleteChunk is how many message deletes share one store transaction when
+// a deleted queue's messages are removed.
+const deleteChunk = 1000
+
+// deleteMessages deletes the given messages of queue id in chunks.
+func (e *Engine) deleteMessages(ctx context.Context, queueID int64, seqs []int64) error {
+	for len(seqs) > 0 {
+		n := min(len(seqs), deleteChunk)
+		ops := make([]Op, n)
+		for i, seq := range seqs[:n] {
+			ops[i] = Op{Kind: OpDeleteMessage, QueueID: queueID, Seq: seq}
+		}
+		if err := e.apply(ctx, ops); err != nil {
+			return err
+		}
+		seqs = seqs[n:]
+	}
+	return nil
 }
 
 // Attributes returns the requested attributes ("All" for every one).

@@ -56,6 +56,7 @@ const (
 	OpPutDedup                        // insert or replace Dedup
 	OpDeleteDedup                     // delete dedup records of QueueID with ExpiresAt <= Op.ExpiresAt
 	OpPurgeQueue                      // delete every message of QueueID with Seq <= Op.Seq
+	OpDropQueue                       // delete queue QueueID and its dedup records, leaving its messages to be deleted in smaller steps
 )
 
 // Op is one change to persist. Only the fields that its Kind names are used.
@@ -110,7 +111,7 @@ func (op *Op) Validate() error {
 		if op.Dedup == nil {
 			return fmt.Errorf("OpPutDedup without Dedup")
 		}
-	case OpDeleteQueue, OpUpdateMessage, OpDeleteMessage, OpDeleteDedup, OpPurgeQueue:
+	case OpDeleteQueue, OpDropQueue, OpUpdateMessage, OpDeleteMessage, OpDeleteDedup, OpPurgeQueue:
 	default:
 		return fmt.Errorf("unknown op kind %d", op.Kind)
 	}

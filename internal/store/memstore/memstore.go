@@ -112,6 +112,11 @@ func (s *Store) apply(op *queue.Op) {
 		s.maxID = max(s.maxID, q.ID)
 	case queue.OpDeleteQueue:
 		delete(s.queues, op.QueueID)
+	case queue.OpDropQueue:
+		if qd := s.queues[op.QueueID]; qd != nil {
+			qd.rec = nil
+			clear(qd.dedup)
+		}
 	case queue.OpPutMessage:
 		m := *op.Message
 		s.queue(m.QueueID).msgs[m.Seq] = m

@@ -306,6 +306,10 @@ func (w *writer) exec(ctx context.Context, op *queue.Op) error {
 				_, err = w.delQueueDedup.ExecContext(ctx, op.QueueID)
 			}
 		}
+	case queue.OpDropQueue:
+		if _, err = w.delQueue.ExecContext(ctx, op.QueueID); err == nil {
+			_, err = w.delQueueDedup.ExecContext(ctx, op.QueueID)
+		}
 	case queue.OpPutMessage:
 		m := op.Message
 		w.attrBuf = appendAttrs(w.attrBuf[:0], m.Attributes)
@@ -333,6 +337,7 @@ func (w *writer) exec(ctx context.Context, op *queue.Op) error {
 var opNames = [...]string{
 	queue.OpPutQueue:      "put queue",
 	queue.OpDeleteQueue:   "delete queue",
+	queue.OpDropQueue:     "drop queue",
 	queue.OpPutMessage:    "put message",
 	queue.OpUpdateMessage: "update message",
 	queue.OpDeleteMessage: "delete message",

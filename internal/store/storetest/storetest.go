@@ -22,6 +22,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"PutQueue", testPutQueue},
 		{"ReplaceQueue", testReplaceQueue},
 		{"DeleteQueue", testDeleteQueue},
+		{"DropQueue", testDropQueue},
 		{"PutMessageRoundTrip", testMessageRoundTrip},
 		{"UpdateMessage", testUpdateMessage},
 		{"DeleteMessage", testDeleteMessage},
@@ -155,6 +156,26 @@ func testDeleteQueue(h *harness) {
 		putM(Message(1, 1)), putM(Message(2, 2)), putM(Message(1, 3)),
 		putD(Dedup(1, "a", 1, 100)), putD(Dedup(2, "a", 2, 100)))
 	h.apply(delQ(1))
+	h.expect(queue.Snapshot{
+		Queues:   []queue.QueueRecord{Queue(2)},
+		Messages: []queue.MessageRecord{Message(2, 2)},
+		Dedup:    []queue.DedupRecord{Dedup(2, "a", 2, 100)},
+	})
+}
+
+// OpDropQueue removes the queue and its dedup records and leaves its
+// messages, which Load returns (as orphans) until they are deleted.
+func testDropQueue(h *harness) {
+	h.apply(putQ(Queue(1)), putQ(Queue(2)),
+		putM(Message(1, 1)), putM(Message(2, 2)), putM(Message(1, 3)),
+		putD(Dedup(1, "a", 1, 100)), putD(Dedup(2, "a", 2, 100)))
+	h.apply(queue.Op{Kind: queue.OpDropQueue, QueueID: 1})
+	h.expect(queue.Snapshot{
+		Queues:   []queue.QueueRecord{Queue(2)},
+		Messages: []queue.MessageRecord{Message(1, 1), Message(2, 2), Message(1, 3)},
+		Dedup:    []queue.DedupRecord{Dedup(2, "a", 2, 100)},
+	})
+	h.apply(queue.Op{Kind: queue.OpDeleteMessage, QueueID: 1, Seq: 1}, queue.Op{Kind: queue.OpDeleteMessage, QueueID: 1, Seq: 3})
 	h.expect(queue.Snapshot{
 		Queues:   []queue.QueueRecord{Queue(2)},
 		Messages: []queue.MessageRecord{Message(2, 2)},
