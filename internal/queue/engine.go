@@ -109,7 +109,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		q.restore(r, now)
 	}
 	for id, seqs := range orphans {
-		if err := e.deleteMessages(ctx, id, seqs); err != nil {
+		if err := e.deleteMessages(ctx, id, seqs, 0); err != nil {
 			return nil, fmt.Errorf("queue: removing orphaned messages: %w", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -175,39 +176,50 @@ func (e *Engine) DeleteQueue(ctx context.Context, q *Queue) error {
 	if err := e.apply(ctx, []Op{{Kind: OpDropQueue, QueueID: q.rec.ID}}); err != nil {
 		return err
 	}
-	del := func() {
-		if err := e.deleteMessages(context.Background(), q.rec.ID, seqs); err != nil {
+	del := func(pause time.Duration) {
+		if err := e.deleteMessages(context.Background(), q.rec.ID, seqs, pause); err != nil {
 			e.log.Error("deleting the messages of a deleted queue", "queue", q.rec.Name, "err", err)
 		}
 	}
 	e.mu.Lock()
 	if e.closing {
 		e.mu.Unlock()
-		del() // shutting down: no new goroutines for Close to wait on
+		del(0) // shutting down: no new goroutines for Close to wait on
 		return nil
 	}
 	e.wg.Add(1)
 	e.mu.Unlock()
 	go func() {
 		defer e.wg.Done()
-		del()
+		del(deletePause)
 	}()
 	return nil
 }
 
-// deleteChunk is how many message deletes share one store transaction when
-// a deleted queue's messages are removed.
-const deleteChunk = 1000
+// A deleted queue's messages are removed deleteChunk at a time, with a
+// pause between chunks so that the cleanup yields the writer to live
+// traffic. Close stops the cleanup; the next start finishes it.
+const (
+	deleteChunk = 5000
+	deletePause = 5 * time.Millisecond
+)
 
-// deleteMessages deletes the given messages of queue id in chunks.
-func (e *Engine) deleteMessages(ctx context.Context, queueID int64, seqs []int64) error {
-	for len(seqs) > 0 {
-		n := min(len(seqs), deleteChunk)
-		ops := make([]Op, n)
-		for i, seq := range seqs[:n] {
-			ops[i] = Op{Kind: OpDeleteMessage, QueueID: queueID, Seq: seq}
+// deleteMessages deletes the given messages of queue id in chunks. With a
+// pause it runs in the background and gives up when the engine closes.
+func (e *Engine) deleteMessages(ctx context.Context, queueID int64, seqs []int64, pause time.Duration) error {
+	slices.Sort(seqs)
+	for first := true; len(seqs) > 0; first = false {
+		if pause > 0 && !first {
+			select {
+			case <-e.stop:
+				return nil
+			case <-time.After(pause):
+			}
 		}
-		if err := e.apply(ctx, ops); err != nil {
+		// A range delete up to the chunk's last sequence number: the
+		// store removes those rows through its queue index in one pass.
+		n := min(len(seqs), deleteChunk)
+		if err := e.apply(ctx, []Op{{Kind: OpPurgeQueue, QueueID: queueID, Seq: seqs[n-1]}}); err != nil {
 			return err
 		}
 		seqs = seqs[n:]
