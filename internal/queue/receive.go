@@ -205,13 +205,10 @@ func (q *Queue) tryReceive(ctx context.Context, in ReceiveInput, wait bool, w **
 		}
 		q.attempts[in.AttemptID] = a
 	}
-	if len(picked) > 0 {
-		// Others may be waiting for what is left.
-		if !q.cfg.fifo && q.ready.Len() > 0 {
-			q.signal(1)
-		} else if q.cfg.fifo {
-			q.signal(1)
-		}
+	// Others may be waiting for what is left (for FIFO queues, in groups
+	// this receive did not take).
+	if len(picked) > 0 && (q.cfg.fifo || q.ready.Len() > 0) {
+		q.signal(1)
 	}
 	if len(out) == 0 && len(dead) == 0 && overLimit {
 		q.mu.Unlock()

@@ -98,14 +98,6 @@ func register[I, O any](name string, fn func(ctx context.Context, c *call, in *I
 	}
 }
 
-// IsSQSRequest reports whether r is an SQS request in either protocol.
-func IsSQSRequest(r *http.Request) bool {
-	if t := r.Header.Get("X-Amz-Target"); t != "" {
-		return strings.HasPrefix(t, "AmazonSQS.")
-	}
-	return true
-}
-
 // ServeHTTP decodes, dispatches and encodes one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
