@@ -53,6 +53,8 @@ type Engine struct {
 
 	tasks *taskRegistry
 
+	records []Record // loaded for another owner; see TakeRecords
+
 	stop     chan struct{}
 	stopOnce sync.Once
 	closing  bool // set under mu by Close: no new background work
@@ -88,6 +90,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue: load: %w", err)
 	}
+	e.records = snap.Records
 	e.nextQueueID.Store(snap.NextID)
 	e.nextSeq.Store(snap.NextSeq)
 	for i := range snap.Queues {

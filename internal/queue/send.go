@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // SendInput is one message to send.
@@ -125,26 +126,51 @@ func (e *Engine) SendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 }
 
 func (e *Engine) sendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]SendResult, []error, error) {
-	results := make([]SendResult, len(ins))
-	errs := make([]error, len(ins))
-	now := e.now()
+	p := q.prepareSend(ins, e.now())
+	if p.err != nil {
+		return nil, nil, p.err
+	}
+	if err := e.applyCancelable(ctx, p.ops); err != nil {
+		p.abort()
+		return nil, nil, err
+	}
+	e.finishSends(ctx, p)
+	return p.results, p.errs, nil
+}
+
+// pendingSend is a batch of messages for one queue, validated and written
+// into ops but neither durable nor visible yet.
+type pendingSend struct {
+	q         *Queue
+	results   []SendResult
+	errs      []error
+	err       error // the queue is gone
+	ops       []Op
+	fresh     []*message
+	dedupKeys []string
+}
+
+// prepareSend validates ins, assigns ids and sequence numbers, and returns
+// the ops that make them durable. FIFO messages hold their place in their
+// group until finishSends or abort.
+func (q *Queue) prepareSend(ins []SendInput, now time.Time) *pendingSend {
+	e := q.e
+	p := &pendingSend{q: q, results: make([]SendResult, len(ins)), errs: make([]error, len(ins))}
 	nowMs := now.UnixMilli()
 
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.deleted {
-		q.mu.Unlock()
-		return nil, nil, errNoQueue()
+		p.err = errNoQueue()
+		return p
 	}
-	var ops []Op
-	var fresh []*message
-	var dedupKeys []string
 	for i := range ins {
 		in := &ins[i]
 		if err := q.validate(in); err != nil {
-			errs[i] = err
+			p.errs[i] = err
 			continue
 		}
-		r := &results[i]
+		r := &p.results[i]
 		r.MD5OfBody = MD5Hex(in.Body)
 		r.MD5OfAttributes = in.Attributes.MD5()
 		r.MD5OfSystemAttributes = in.SystemAttributes.MD5()
@@ -167,12 +193,12 @@ func (e *Engine) sendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 			seq := e.nextSeq.Add(1)
 			id := newID()
 			q.dedup[dk] = dedupEntry{messageID: id, seq: seq, expiresAt: nowMs + DedupWindowMillis}
-			dedupKeys = append(dedupKeys, dk)
-			ops = append(ops, Op{Kind: OpPutDedup, Dedup: &DedupRecord{QueueID: q.rec.ID, Key: dk, MessageID: id, Seq: seq, ExpiresAt: nowMs + DedupWindowMillis}})
+			p.dedupKeys = append(p.dedupKeys, dk)
+			p.ops = append(p.ops, Op{Kind: OpPutDedup, Dedup: &DedupRecord{QueueID: q.rec.ID, Key: dk, MessageID: id, Seq: seq, ExpiresAt: nowMs + DedupWindowMillis}})
 			r.MessageID = id
 			r.SequenceNumber = seqString(seq)
 			m := q.newMessage(in, id, seq, dedupID, now)
-			fresh = append(fresh, m)
+			p.fresh = append(p.fresh, m)
 			// Hold the message's place in its group until it is durable.
 			m.state = stateUncommitted
 			q.uncommitted++
@@ -182,38 +208,44 @@ func (e *Engine) sendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 			seq := e.nextSeq.Add(1)
 			id := newID()
 			r.MessageID = id
-			fresh = append(fresh, q.newMessage(in, id, seq, "", now))
+			p.fresh = append(p.fresh, q.newMessage(in, id, seq, "", now))
 		}
 	}
-	for _, m := range fresh {
+	for _, m := range p.fresh {
 		rec := m.MessageRecord
-		ops = append(ops, Op{Kind: OpPutMessage, Message: &rec})
+		p.ops = append(p.ops, Op{Kind: OpPutMessage, Message: &rec})
 	}
-	q.mu.Unlock()
+	return p
+}
 
-	if err := e.applyCancelable(ctx, ops); err != nil {
-		q.mu.Lock()
-		for _, dk := range dedupKeys {
-			delete(q.dedup, dk)
-		}
-		for _, m := range fresh {
-			if m.state == stateUncommitted {
-				q.unlink(m)
-			}
-		}
-		q.mu.Unlock()
-		return nil, nil, err
+// abort undoes prepareSend after the store failed.
+func (p *pendingSend) abort() {
+	q := p.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, dk := range p.dedupKeys {
+		delete(q.dedup, dk)
 	}
+	for _, m := range p.fresh {
+		if m.state == stateUncommitted {
+			q.unlink(m)
+		}
+	}
+}
 
+// finishSends makes the durable messages of p visible (or delayed) and
+// wakes long polls.
+func (e *Engine) finishSends(ctx context.Context, p *pendingSend) {
+	q := p.q
 	q.mu.Lock()
 	if q.deleted {
 		q.mu.Unlock()
-		return results, errs, nil
+		return
 	}
 	nowNano := e.now().UnixNano()
 	woken := 0
 	var purged []Op
-	for _, m := range fresh {
+	for _, m := range p.fresh {
 		if m.Seq <= q.purgedSeq {
 			// A purge ran while this send committed: the message counts
 			// as sent before it. Delete it on disk too, after its put.
@@ -246,7 +278,6 @@ func (e *Engine) sendBatch(ctx context.Context, q *Queue, ins []SendInput) ([]Se
 	if err := e.apply(ctx, purged); err != nil {
 		e.log.Error("deleting messages purged while sent", "queue", q.rec.Name, "err", err)
 	}
-	return results, errs, nil
 }
 
 func (q *Queue) newMessage(in *SendInput, id string, seq int64, dedupID string, now interface{ UnixNano() int64 }) *message {

@@ -43,6 +43,16 @@ type DedupRecord struct {
 	ExpiresAt int64 // unix milliseconds
 }
 
+// Record is an opaque durable record kept for another part of Herald (the
+// SNS topics, subscriptions and pending deliveries) in the same store, so
+// that its changes can commit in one transaction with queue changes. Kind and
+// Key identify it; Value is the owner's encoding.
+type Record struct {
+	Kind  string
+	Key   string
+	Value []byte
+}
+
 // OpKind says what an Op does.
 type OpKind uint8
 
@@ -57,6 +67,8 @@ const (
 	OpDeleteDedup                     // delete dedup records of QueueID with ExpiresAt <= Op.ExpiresAt
 	OpPurgeQueue                      // delete every message of QueueID with Seq <= Op.Seq
 	OpDropQueue                       // delete queue QueueID and its dedup records, leaving its messages to be deleted in smaller steps
+	OpPutRecord                       // insert or replace Record
+	OpDeleteRecord                    // delete the record of Record.Kind and Record.Key
 )
 
 // Op is one change to persist. Only the fields that its Kind names are used.
@@ -65,6 +77,7 @@ type Op struct {
 	Queue          *QueueRecord
 	Message        *MessageRecord
 	Dedup          *DedupRecord
+	Record         *Record
 	QueueID        int64
 	Seq            int64
 	VisibleAt      int64
@@ -78,8 +91,9 @@ type Snapshot struct {
 	Queues   []QueueRecord
 	Messages []MessageRecord // in Seq order
 	Dedup    []DedupRecord
-	NextSeq  int64 // greater than every Seq ever written, even of deleted messages
-	NextID   int64 // greater than every queue ID ever written
+	Records  []Record // by Kind, then Key
+	NextSeq  int64    // greater than every Seq ever written, even of deleted messages
+	NextID   int64    // greater than every queue ID ever written
 }
 
 // Store persists the engine's state.
@@ -110,6 +124,10 @@ func (op *Op) Validate() error {
 	case OpPutDedup:
 		if op.Dedup == nil {
 			return fmt.Errorf("OpPutDedup without Dedup")
+		}
+	case OpPutRecord, OpDeleteRecord:
+		if op.Record == nil {
+			return fmt.Errorf("%s without Record", map[OpKind]string{OpPutRecord: "OpPutRecord", OpDeleteRecord: "OpDeleteRecord"}[op.Kind])
 		}
 	case OpDeleteQueue, OpDropQueue, OpUpdateMessage, OpDeleteMessage, OpDeleteDedup, OpPurgeQueue:
 	default:

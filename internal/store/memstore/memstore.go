@@ -25,17 +25,18 @@ type queueData struct {
 
 // Store is an in-memory queue.Store. The zero value is not usable; call New.
 type Store struct {
-	mu     sync.Mutex
-	queues map[int64]*queueData
-	maxSeq int64 // highest Seq ever written
-	maxID  int64 // highest queue ID ever written
+	mu      sync.Mutex
+	queues  map[int64]*queueData
+	records map[[2]string][]byte // by kind and key
+	maxSeq  int64                // highest Seq ever written
+	maxID   int64                // highest queue ID ever written
 }
 
 var _ queue.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{queues: map[int64]*queueData{}}
+	return &Store{queues: map[int64]*queueData{}, records: map[[2]string][]byte{}}
 }
 
 // Load returns a copy of everything in the store: queues by ID, messages in
@@ -64,6 +65,12 @@ func (s *Store) Load(ctx context.Context) (*queue.Snapshot, error) {
 			snap.Dedup = append(snap.Dedup, d)
 		}
 	}
+	for k, v := range s.records {
+		snap.Records = append(snap.Records, queue.Record{Kind: k[0], Key: k[1], Value: slices.Clone(v)})
+	}
+	slices.SortFunc(snap.Records, func(a, b queue.Record) int {
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Key, b.Key))
+	})
 	slices.SortFunc(snap.Queues, func(a, b queue.QueueRecord) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortFunc(snap.Messages, func(a, b queue.MessageRecord) int { return cmp.Compare(a.Seq, b.Seq) })
 	slices.SortFunc(snap.Dedup, func(a, b queue.DedupRecord) int {
@@ -144,6 +151,10 @@ func (s *Store) apply(op *queue.Op) {
 		if qd := s.queues[op.QueueID]; qd != nil {
 			maps.DeleteFunc(qd.msgs, func(seq int64, _ queue.MessageRecord) bool { return seq <= op.Seq })
 		}
+	case queue.OpPutRecord:
+		s.records[[2]string{op.Record.Kind, op.Record.Key}] = slices.Clone(op.Record.Value)
+	case queue.OpDeleteRecord:
+		delete(s.records, [2]string{op.Record.Kind, op.Record.Key})
 	}
 }
 

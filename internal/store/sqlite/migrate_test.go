@@ -56,7 +56,7 @@ func TestMigrateKeepsMessages(t *testing.T) {
 		t.Errorf("NextSeq %d NextID %d, want 43 and 8", snap.NextSeq, snap.NextID)
 	}
 	var version int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != 2 {
-		t.Errorf("user_version %d (%v), want 2", version, err)
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != 3 {
+		t.Errorf("user_version %d (%v), want 3", version, err)
 	}
 }

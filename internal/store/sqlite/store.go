@@ -53,6 +53,26 @@ func (o Options) Validate() error {
 	return nil
 }
 
+func loadRecords(ctx context.Context, tx *sql.Tx) ([]queue.Record, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT kind, key, value FROM records ORDER BY kind, key")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: load records: %w", err)
+	}
+	defer rows.Close()
+	var out []queue.Record
+	for rows.Next() {
+		var r queue.Record
+		if err := rows.Scan(&r.Kind, &r.Key, &r.Value); err != nil {
+			return nil, fmt.Errorf("sqlite: load records: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: load records: %w", err)
+	}
+	return out, nil
+}
+
 // Stats are counters since Open.
 type Stats struct {
 	Transactions uint64 // transactions committed
@@ -165,6 +185,9 @@ func (s *Store) Load(ctx context.Context) (*queue.Snapshot, error) {
 		return nil, err
 	}
 	if snap.Dedup, err = loadDedup(ctx, tx); err != nil {
+		return nil, err
+	}
+	if snap.Records, err = loadRecords(ctx, tx); err != nil {
 		return nil, err
 	}
 	for _, q := range snap.Queues {

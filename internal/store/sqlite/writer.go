@@ -177,6 +177,7 @@ type writer struct {
 	begin, commitTx, rollback, meta                   *sql.Stmt
 	putQueue, delQueue, delQueueMsgs, delQueueDedup   *sql.Stmt
 	putMsg, updMsg, delMsg, purge, putDedup, delDedup *sql.Stmt
+	putRecord, delRecord                              *sql.Stmt
 	stmts                                             []*sql.Stmt
 	nextSeq, nextID                                   int64 // as committed in meta
 	attrBuf, sysBuf                                   []byte
@@ -230,6 +231,8 @@ func (w *writer) prepare(ctx context.Context) error {
 		{&w.purge, "DELETE FROM messages WHERE queue_id = ? AND seq <= ?"},
 		{&w.putDedup, "INSERT OR REPLACE INTO dedup (queue_id, key, message_id, seq, expires_at) VALUES (?, ?, ?, ?, ?)"},
 		{&w.delDedup, "DELETE FROM dedup WHERE queue_id = ? AND expires_at <= ?"},
+		{&w.putRecord, "INSERT OR REPLACE INTO records (kind, key, value) VALUES (?, ?, ?)"},
+		{&w.delRecord, "DELETE FROM records WHERE kind = ? AND key = ?"},
 	} {
 		st, err := w.conn.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -327,6 +330,10 @@ func (w *writer) exec(ctx context.Context, op *queue.Op) error {
 		_, err = w.delDedup.ExecContext(ctx, op.QueueID, op.ExpiresAt)
 	case queue.OpPurgeQueue:
 		_, err = w.purge.ExecContext(ctx, op.QueueID, op.Seq)
+	case queue.OpPutRecord:
+		_, err = w.putRecord.ExecContext(ctx, op.Record.Kind, op.Record.Key, blob(op.Record.Value))
+	case queue.OpDeleteRecord:
+		_, err = w.delRecord.ExecContext(ctx, op.Record.Kind, op.Record.Key)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", opNames[op.Kind], err)
@@ -344,6 +351,8 @@ var opNames = [...]string{
 	queue.OpPutDedup:      "put dedup",
 	queue.OpDeleteDedup:   "delete dedup",
 	queue.OpPurgeQueue:    "purge queue",
+	queue.OpPutRecord:     "put record",
+	queue.OpDeleteRecord:  "delete record",
 }
 
 // blob returns b as a statement argument: NULL when empty.

@@ -37,6 +37,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"CancelledContext", testCancelled},
 		{"Reopen", testReopen},
 		{"CloseTwice", testCloseTwice},
+		{"Records", testRecords},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -430,4 +431,35 @@ func testCloseTwice(h *harness) {
 		h.t.Fatalf("Close: %v", err)
 	}
 	_ = h.s.Close() // must not panic or hang
+}
+
+func putR(kind, key, value string) queue.Op {
+	return queue.Op{Kind: queue.OpPutRecord, Record: &queue.Record{Kind: kind, Key: key, Value: []byte(value)}}
+}
+
+func testRecords(h *harness) {
+	t := h.t
+	h.apply(putR("topic", "b", "1"), putR("topic", "a", "2"), putR("sub", "a", "3"), putQ(Queue(1)))
+	h.apply(putR("topic", "b", "4"), queue.Op{Kind: queue.OpDeleteRecord, Record: &queue.Record{Kind: "sub", Key: "a"}},
+		putR("sub", "c", ""), queue.Op{Kind: queue.OpDeleteRecord, Record: &queue.Record{Kind: "none", Key: "x"}})
+	want := []string{"sub/c=", "topic/a=2", "topic/b=4"}
+	check := func() {
+		t.Helper()
+		var got []string
+		for _, r := range h.load().Records {
+			got = append(got, r.Kind+"/"+r.Key+"="+string(r.Value))
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("records %q, want %q", got, want)
+		}
+	}
+	check()
+	if err := h.s.Apply(context.Background(), []queue.Op{{Kind: queue.OpPutRecord}}); err == nil {
+		t.Errorf("OpPutRecord without a record applied")
+	}
+	h.reopen()
+	check()
+	if len(h.load().Queues) != 1 {
+		t.Errorf("records disturbed the queues")
+	}
 }

@@ -1,4 +1,4 @@
-package sqsapi
+package awsquery
 
 import (
 	"bytes"
@@ -8,16 +8,13 @@ import (
 	"strconv"
 )
 
-// Namespace is the XML namespace of every SQS Query response.
-const Namespace = "http://queue.amazonaws.com/doc/2012-11-05/"
-
-// encodeXML writes the Query-protocol response of action: the output's
-// members inside <ActionResult> (omitted for actions without output), then
-// ResponseMetadata.
-func encodeXML(action string, out any, requestID string) []byte {
+// EncodeXML writes the Query-protocol response of action in namespace: the
+// output's members inside <ActionResult> (omitted for actions without
+// output), then ResponseMetadata.
+func EncodeXML(namespace, action string, out any, requestID string) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0"?>`)
-	b.WriteString("<" + action + `Response xmlns="` + Namespace + `">`)
+	b.WriteString("<" + action + `Response xmlns="` + namespace + `">`)
 	if out != nil {
 		v := reflect.ValueOf(out)
 		for v.Kind() == reflect.Pointer {

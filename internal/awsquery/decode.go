@@ -1,4 +1,9 @@
-package sqsapi
+// Package awsquery is the AWS Query protocol's codec, shared by the SQS and
+// SNS adapters: it decodes a flattened form (Attribute.1.Name,
+// Attributes.entry.1.key, Tags.member.1.Key, ...) into an input struct and
+// writes an output struct as AWS's XML response, both driven by one `query`
+// struct tag.
+package awsquery
 
 import (
 	"encoding/base64"
@@ -8,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/herald-dev/herald/internal/queue"
 )
 
 // The Query protocol flattens lists and maps into numbered form keys
@@ -20,8 +23,8 @@ import (
 //	Attributes map[string]string `json:"Attributes" query:"Attribute,Name,Value"`
 //	QueueUrls  []string          `json:"QueueUrls" query:"QueueUrl"`
 //
-// A field without a query tag uses its JSON name. decodeQuery reads a form
-// into such a struct; encodeXML (xml.go) writes one as AWS's XML.
+// A field without a query tag uses its JSON name. Decode reads a form into
+// such a struct; EncodeXML (xml.go) writes one as AWS's XML.
 
 type fieldInfo struct {
 	index   []int
@@ -74,8 +77,18 @@ func fields(t reflect.Type) []fieldInfo {
 	return fs
 }
 
-// decodeQuery fills the struct pointed to by dst from form values.
-func decodeQuery(vals url.Values, dst any) error {
+// ValueError reports a form value that does not parse as its field's type.
+type ValueError struct {
+	Key, Value string
+}
+
+func (e *ValueError) Error() string {
+	return "Value " + e.Value + " for parameter " + e.Key + " is invalid."
+}
+
+// Decode fills the struct pointed to by dst from form values. The only
+// error is a *ValueError.
+func Decode(vals url.Values, dst any) error {
 	return decodeStruct(vals, "", reflect.ValueOf(dst).Elem())
 }
 
@@ -197,7 +210,7 @@ func setScalar(v reflect.Value, key, s string) error {
 }
 
 func invalidValue(key, s string) error {
-	return queue.Errorf(queue.ErrInvalidParameterValue, "Value %s for parameter %s is invalid.", s, key)
+	return &ValueError{Key: key, Value: s}
 }
 
 func first(vals url.Values, key string) (string, bool) {

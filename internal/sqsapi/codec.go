@@ -1,0 +1,26 @@
+package sqsapi
+
+import (
+	"errors"
+	"net/url"
+
+	"github.com/herald-dev/herald/internal/awsquery"
+	"github.com/herald-dev/herald/internal/queue"
+)
+
+// Namespace is the XML namespace of every SQS Query response.
+const Namespace = "http://queue.amazonaws.com/doc/2012-11-05/"
+
+// decodeQuery fills the input struct dst from a Query form.
+func decodeQuery(vals url.Values, dst any) error {
+	err := awsquery.Decode(vals, dst)
+	var ve *awsquery.ValueError
+	if errors.As(err, &ve) {
+		return queue.Errorf(queue.ErrInvalidParameterValue, "%s", ve.Error())
+	}
+	return err
+}
+
+func encodeXML(action string, out any, requestID string) []byte {
+	return awsquery.EncodeXML(Namespace, action, out, requestID)
+}
