@@ -23,14 +23,17 @@ step "staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 step "go test (race detector on the engine, server and stores)"
-go test -race -count=1 ./internal/queue/... ./internal/store/... ./internal/sqsapi/... ./internal/server/...
+go test -race -count=1 ./internal/queue/... ./internal/store/... ./internal/sqsapi/... ./internal/server/... \
+  ./internal/topic/... ./internal/snsapi/... ./internal/snsfilter/... ./internal/snsmsg/... ./internal/snsverify/...
 
 step "go test (everything)"
 go test -count=1 -timeout 15m ./...
 
 step "fuzzing parsers (${FUZZTIME:-10s} each)"
-for target in FuzzQueryDecode FuzzJSONRequest FuzzQueryRequest; do
-  go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-10s}" ./internal/sqsapi/
+for spec in sqsapi:FuzzQueryDecode sqsapi:FuzzJSONRequest sqsapi:FuzzQueryRequest awsquery:FuzzDecode \
+  snsapi:FuzzSNSRequest snsfilter:FuzzParse snsmsg:FuzzParse snsverify:FuzzVerify; do
+  pkg=${spec%%:*} target=${spec#*:}
+  go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-10s}" "./internal/${pkg}/"
 done
 
 echo

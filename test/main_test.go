@@ -312,9 +312,10 @@ var (
 	uniqN  int
 )
 
-// ctxT returns a context that ends with the test (or after a minute).
+// ctxT returns a context that ends with the test (or after five minutes:
+// parallel subtests may wait a while for their turn).
 func ctxT(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }

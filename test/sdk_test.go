@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/herald-dev/herald/internal/bench"
 )
 
 // Tests in the sdk_*_test.go files drive Herald with the AWS SDK for Go v2
@@ -26,10 +28,17 @@ const (
 	testRegion  = "us-east-1"
 )
 
+// testHTTPClient is the HTTP client of the SDK clients in tests. It sends
+// request bodies from memory, which avoids a race in the SDK that can
+// report "use of closed network connection" on a call that succeeded (see
+// bench.BufferedTransport).
+var testHTTPClient = &http.Client{Transport: bench.BufferedTransport(http.DefaultTransport.(*http.Transport).Clone())}
+
 // newSQS returns an SDK client for srv that never retries, so that every
 // error reaches the test.
 func newSQS(srv *server) *sqs.Client {
 	return sqs.New(sqs.Options{
+		HTTPClient:   testHTTPClient,
 		Region:       testRegion,
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),

@@ -16,8 +16,10 @@ import (
 
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/server"
+	"github.com/herald-dev/herald/internal/snsmsg"
 	"github.com/herald-dev/herald/internal/store/memstore"
 	"github.com/herald-dev/herald/internal/store/sqlite"
+	"github.com/herald-dev/herald/internal/topic"
 )
 
 type serveFlags struct {
@@ -51,7 +53,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.BoolVar(&f.inMemory, "in-memory", env("HERALD_IN_MEMORY", "") == "true", "keep everything in memory: nothing survives a restart (tests, demos) [HERALD_IN_MEMORY]")
 	fs.StringVar(&f.account, "account", env("HERALD_ACCOUNT", "000000000000"), "account `id` that owns queues and appears in URLs and ARNs [HERALD_ACCOUNT]")
 	fs.StringVar(&f.region, "region", env("HERALD_REGION", "us-east-1"), "`region` that appears in ARNs [HERALD_REGION]")
-	fs.StringVar(&f.publicURL, "public-url", env("HERALD_PUBLIC_URL", ""), "base `URL` advertised in queue URLs, e.g. http://sqs.example:9324 (default: the host the client used) [HERALD_PUBLIC_URL]")
+	fs.StringVar(&f.publicURL, "public-url", env("HERALD_PUBLIC_URL", ""), "base `URL` advertised in queue URLs and in SNS messages' SubscribeURL, UnsubscribeURL and SigningCertURL, e.g. http://sqs.example:9324 (default: queue URLs use the host the client used, SNS links the listen address) [HERALD_PUBLIC_URL]")
 	fs.StringVar(&f.logLevel, "log-level", env("HERALD_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error [HERALD_LOG_LEVEL]")
 	fs.StringVar(&f.logFormat, "log-format", env("HERALD_LOG_FORMAT", "text"), "log `format`: text or json [HERALD_LOG_FORMAT]")
 	fs.BoolVar(&f.pprof, "pprof", env("HERALD_PPROF", "") == "true", "serve Go's profiler under /debug/pprof/ [HERALD_PPROF]")
@@ -123,8 +125,32 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	var signer *snsmsg.Signer
+	if f.inMemory {
+		signer, err = snsmsg.Ephemeral()
+	} else {
+		signer, err = snsmsg.LoadOrCreate(f.data)
+	}
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("SNS signing key: %w", err)
+	}
+	baseURL := f.publicURL
+	if baseURL == "" {
+		baseURL = "http://" + ln.Addr().String()
+	}
+	topics, err := topic.Open(ctx, topic.Options{
+		Queues: engine, Signer: signer, BaseURL: baseURL, Account: f.account, Region: f.region, Logger: log,
+	})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer topics.Close()
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Engine: engine, Account: f.account, PublicURL: f.publicURL, Logger: log, Pprof: f.pprof}),
+		Handler: server.New(server.Config{
+			Engine: engine, Topics: topics, Account: f.account, PublicURL: f.publicURL, Logger: log, Pprof: f.pprof,
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -140,6 +166,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log.Info("shutting down")
 	// Wake long polls first so that shutdown does not wait 20 s for them.
 	engine.Close()
+	topics.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

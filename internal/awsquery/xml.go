@@ -6,7 +6,13 @@ import (
 	"encoding/xml"
 	"reflect"
 	"strconv"
+	"strings"
 )
+
+// A query name with a dot, as in `query:"Topics.member"` or
+// `query:"Attributes.entry,key,value"`, names a wrapped list or map (SNS's
+// shape): <Topics><member>…</member></Topics>. Without a dot the list is
+// flattened (SQS's shape): one element per item, named for the field.
 
 // EncodeXML writes the Query-protocol response of action in namespace: the
 // output's members inside <ActionResult> (omitted for actions without
@@ -54,17 +60,41 @@ func writeField(b *bytes.Buffer, name string, f fieldInfo, v reflect.Value) {
 			writeText(b, name, base64.StdEncoding.EncodeToString(v.Bytes()))
 			return
 		}
+		wrapper, member, wrapped := strings.Cut(name, ".")
+		if !wrapped {
+			member = name
+		} else if v.Len() == 0 && f.omit {
+			return
+		}
+		if wrapped {
+			b.WriteString("<" + wrapper + ">")
+		}
 		for i := 0; i < v.Len(); i++ {
-			writeField(b, name, fieldInfo{}, v.Index(i))
+			writeField(b, member, fieldInfo{}, v.Index(i))
+		}
+		if wrapped {
+			b.WriteString("</" + wrapper + ">")
 		}
 	case reflect.Map:
 		keys := v.MapKeys()
 		sortValues(keys)
+		wrapper, entry, wrapped := strings.Cut(name, ".")
+		if !wrapped {
+			entry = name
+		} else if v.Len() == 0 && f.omit {
+			return
+		}
+		if wrapped {
+			b.WriteString("<" + wrapper + ">")
+		}
 		for _, k := range keys {
-			b.WriteString("<" + name + ">")
+			b.WriteString("<" + entry + ">")
 			writeText(b, f.keyName, k.String())
 			writeField(b, f.valName, fieldInfo{}, v.MapIndex(k))
-			b.WriteString("</" + name + ">")
+			b.WriteString("</" + entry + ">")
+		}
+		if wrapped {
+			b.WriteString("</" + wrapper + ">")
 		}
 	case reflect.Struct:
 		b.WriteString("<" + name + ">")

@@ -70,7 +70,13 @@ func Run(ctx context.Context, cfg *Config, client *sqs.Client, progress io.Write
 		if err := ctx.Err(); err != nil {
 			return results, err
 		}
-		res, err := r.runScenario(ctx, name)
+		var res *Result
+		var err error
+		if name == ScenarioFanout {
+			res, err = r.fanout(ctx)
+		} else {
+			res, err = r.runScenario(ctx, name)
+		}
 		if err != nil {
 			return results, fmt.Errorf("%s: %w", name, err)
 		}

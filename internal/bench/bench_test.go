@@ -16,6 +16,8 @@ import (
 
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/server"
+	"github.com/herald-dev/herald/internal/snsmsg"
+	"github.com/herald-dev/herald/internal/topic"
 	"github.com/herald-dev/herald/internal/store/memstore"
 )
 
@@ -33,10 +35,26 @@ func startServer(tb testing.TB) (string, *queue.Engine) {
 	}
 	tb.Cleanup(e.Close)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(server.New(server.Config{Engine: e, Logger: log}))
+	h := &lateHandler{}
+	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
+	signer, err := snsmsg.Ephemeral()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	topics, err := topic.Open(context.Background(), topic.Options{Queues: e, Signer: signer, BaseURL: srv.URL, Logger: log})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(topics.Close)
+	h.h = server.New(server.Config{Engine: e, Topics: topics, Logger: log})
 	return srv.URL, e
 }
+
+// lateHandler serves h, set once the server's URL is known.
+type lateHandler struct{ h http.Handler }
+
+func (l *lateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { l.h.ServeHTTP(w, r) }
 
 // TestMainAllScenarios runs every scenario for about a second through Main
 // against an in-process server and checks the JSON results for sanity.

@@ -52,6 +52,11 @@ func NewClient(endpoint string, conns int) (*sqs.Client, func()) {
 // one write.
 type bufferedBody struct{ next http.RoundTripper }
 
+// BufferedTransport wraps next so that request bodies are sent from a copy
+// in memory (see bufferedBody): the fix for the SDK's body race, for other
+// clients of Herald (tests) to share.
+func BufferedTransport(next http.RoundTripper) http.RoundTripper { return bufferedBody{next} }
+
 // RoundTrip implements http.RoundTripper.
 func (b bufferedBody) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body == nil || req.Body == http.NoBody {

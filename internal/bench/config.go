@@ -16,10 +16,11 @@ const (
 	ScenarioBatchSend     = "batch-send"
 	ScenarioReceiveDelete = "receive-delete"
 	ScenarioLatency       = "latency"
+	ScenarioFanout        = "fanout"
 )
 
 // allScenarios is what --scenario all runs.
-var allScenarios = []string{ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency}
+var allScenarios = []string{ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency, ScenarioFanout}
 
 // maxMessageSize is SQS's limit on one message and on one batch's payload.
 const maxMessageSize = 256 * 1024
@@ -35,6 +36,7 @@ type Config struct {
 	QueuePrefix string        // prefix of the queues the benchmark creates
 	Prefill     int           // messages to prefill for receive-delete; 0 = fill for Duration
 	JSON        bool          // also print the results as JSON
+	RawDelivery bool          // fanout subscribes with RawMessageDelivery=true
 }
 
 const usageText = `Usage: herald bench [flags]
@@ -57,7 +59,11 @@ Scenarios:
   latency         open-loop SendMessage paced at --rate msgs/s; latency is
                   measured from each send's scheduled time, so a slow
                   server cannot hide its stalls (no coordinated omission).
-  all             all four, in that order.
+  fanout          SNS: one topic with 10 SQS subscriptions; --concurrency
+                  clients Publish in a closed loop while 2 workers per queue
+                  receive and delete: publishes/s, deliveries/s, and latency
+                  per delivery from Publish to ReceiveMessage.
+  all             all five, in that order.
 
 Progress goes to stderr once per second; the results table to stdout.
 The benchmark runs with GOGC=400 unless GOGC is set, so that its own garbage
@@ -79,13 +85,14 @@ func ParseFlags(args []string, stderr io.Writer) (*Config, error) {
 	}
 	var scenario string
 	fs.StringVar(&c.Endpoint, "endpoint", "http://127.0.0.1:9324", "base `URL` of the broker to measure")
-	fs.StringVar(&scenario, "scenario", "all", "`scenarios` to run: send, batch-send, receive-delete, latency, all, or a comma-separated list")
+	fs.StringVar(&scenario, "scenario", "all", "`scenarios` to run: send, batch-send, receive-delete, latency, fanout, all, or a comma-separated list")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured `time` of each scenario (receive-delete's prefill comes on top)")
-	fs.IntVar(&c.Concurrency, "concurrency", 16, "concurrent clients (goroutines) in the send, batch-send and receive-delete scenarios")
+	fs.IntVar(&c.Concurrency, "concurrency", 16, "concurrent clients (goroutines) in the send, batch-send, receive-delete and fanout scenarios")
 	fs.IntVar(&c.BodySize, "body-size", 256, "message body size in `bytes` (1 to 262144; batches shrink below 10 entries when 10 bodies exceed 256 KiB)")
 	fs.Float64Var(&c.Rate, "rate", 1000, "paced send `rate` in msgs/s of the latency scenario")
 	fs.StringVar(&c.QueuePrefix, "queue-prefix", "herald-bench", "`prefix` of the queue names the benchmark creates (letters, digits, - and _)")
 	fs.IntVar(&c.Prefill, "prefill", 0, "`messages` to put in the receive-delete queue before measuring; 0 means batch-send for --duration")
+	fs.BoolVar(&c.RawDelivery, "raw-delivery", false, "fanout subscriptions deliver the raw message (no signed JSON envelope)")
 	fs.BoolVar(&c.JSON, "json", false, "also print the results as one JSON object on stdout, after the table")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -110,7 +117,7 @@ func parseScenarios(s string) ([]string, error) {
 		switch name {
 		case "all":
 			names = allScenarios
-		case ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency:
+		case ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency, ScenarioFanout:
 			names = []string{name}
 		default:
 			return nil, fmt.Errorf("--scenario: unknown scenario %q (want send, batch-send, receive-delete, latency or all)", name)

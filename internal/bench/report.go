@@ -32,6 +32,11 @@ type Result struct {
 	QueueLeft     int64 // visible + in-flight messages at the end; -1 if unknown
 	ExpectedLeft  int64 // prefilled minus deleted
 
+	// fanout only.
+	Deliveries    int64 // messages received (and deleted) from the subscribed queues
+	Subscriptions int   // SQS subscriptions of the topic
+	Raw           bool  // raw message delivery
+
 	// latency only.
 	TargetRate float64    // scheduled msgs/s
 	StartLag   *Histogram // from due time to the start of the call: the client's own delay
@@ -68,6 +73,13 @@ func (r *Result) Notes() string {
 		n = append(n, fmt.Sprintf("%d clients; latency per call", r.Clients))
 	case ScenarioBatchSend:
 		n = append(n, fmt.Sprintf("%d clients; latency per %s", r.Clients, r.LatencyOf))
+	case ScenarioFanout:
+		kind := "enveloped"
+		if r.Raw {
+			kind = "raw"
+		}
+		n = append(n, fmt.Sprintf("%d publishers, %d %s SQS subscriptions; %s deliveries at %s/s; latency per delivery, publish to receive",
+			r.Clients, r.Subscriptions, kind, groupDigits(r.Deliveries), groupDigits(int64(rate(r.Deliveries, r.Elapsed)+0.5))))
 	case ScenarioReceiveDelete:
 		n = append(n, fmt.Sprintf("%d workers; latency per cycle; %s duplicates", r.Clients, groupDigits(r.Duplicates)))
 		if r.Unknown > 0 {

@@ -90,6 +90,7 @@ type GaugeFunc struct {
 	name, help string
 	labels     []string
 	fn         func(emit func(v float64, labelValues ...string))
+	typ        string // "gauge" when empty
 }
 
 // NewGaugeFunc registers a gauge family computed by fn at each scrape.
@@ -97,8 +98,18 @@ func (r *Registry) NewGaugeFunc(name, help string, labels []string, fn func(emit
 	r.add(&GaugeFunc{name: name, help: help, labels: labels, fn: fn})
 }
 
+// NewCounterFunc registers a counter family read from fn at each scrape,
+// for counters kept elsewhere (atomics of a domain package).
+func (r *Registry) NewCounterFunc(name, help string, labels []string, fn func(emit func(v float64, labelValues ...string))) {
+	r.add(&GaugeFunc{name: name, help: help, labels: labels, fn: fn, typ: "counter"})
+}
+
 func (g *GaugeFunc) write(w io.Writer) {
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n", g.name, g.help, g.name)
+	typ := g.typ
+	if typ == "" {
+		typ = "gauge"
+	}
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", g.name, g.help, g.name, typ)
 	g.fn(func(v float64, lv ...string) {
 		fmt.Fprintf(w, "%s%s %s\n", g.name, labelString(g.labels, strings.Join(lv, "\xff")), formatFloat(v))
 	})

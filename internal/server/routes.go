@@ -5,10 +5,11 @@ import (
 	"net/http/pprof"
 
 	"github.com/herald-dev/herald/internal/metrics"
+	"github.com/herald-dev/herald/internal/topic"
 )
 
 // routes lists every route the server serves.
-func routes(sqs http.Handler, reg *metrics.Registry, profile bool) http.Handler {
+func routes(sqs, sns http.Handler, topics *topic.Engine, reg *metrics.Registry, profile bool) http.Handler {
 	mux := http.NewServeMux()
 	if profile {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
@@ -22,7 +23,15 @@ func routes(sqs http.Handler, reg *metrics.Registry, profile bool) http.Handler 
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		reg.Render(w)
 	})
-	// SQS: JSON 1.0 and Query requests to "/" or to a queue URL path.
-	mux.Handle("/", sqs)
+	if topics != nil {
+		// The certificate that signs SNS messages, at their SigningCertURL.
+		mux.HandleFunc("GET /"+topics.CertName(), func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/x-pem-file")
+			_, _ = w.Write(topics.CertPEM())
+		})
+	}
+	// SQS and SNS: JSON 1.0 and Query requests to "/" (or, for SQS, to a
+	// queue URL path).
+	mux.Handle("/", dispatch(sqs, sns))
 	return mux
 }

@@ -1,21 +1,28 @@
-// Package server assembles Herald's HTTP surface: the SQS protocols on "/",
+// Package server assembles Herald's HTTP surface: the SQS and SNS protocols
+// on "/" (told apart by dispatch.go), the SNS signing certificate,
 // Prometheus metrics on /metrics and a health check on /healthz.
 package server
 
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/herald-dev/herald/internal/metrics"
 	"github.com/herald-dev/herald/internal/queue"
+	"github.com/herald-dev/herald/internal/snsapi"
 	"github.com/herald-dev/herald/internal/sqsapi"
+	"github.com/herald-dev/herald/internal/topic"
 )
 
 // Config configures the server.
 type Config struct {
 	// Engine is the queue engine. Required.
 	Engine *queue.Engine
+	// Topics is the SNS engine. Optional: without it SNS requests are
+	// answered as unknown SQS actions.
+	Topics *topic.Engine
 	// Account is the default account id.
 	Account string
 	// PublicURL is the base of advertised queue URLs; empty means the
@@ -55,7 +62,50 @@ func New(cfg Config) http.Handler {
 			latency.Observe(d.Seconds(), action)
 		},
 	})
-	return routes(sqs, cfg.Registry, cfg.Pprof)
+	var sns http.Handler
+	if cfg.Topics != nil {
+		snsRequests := cfg.Registry.NewCounterVec("herald_sns_requests_total", "SNS requests by action, protocol and error code.", "action", "protocol", "code")
+		snsLatency := cfg.Registry.NewHistogramVec("herald_sns_request_duration_seconds", "SNS request latency by action.",
+			[]float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5}, "action")
+		registerTopicMetrics(cfg.Registry, cfg.Topics)
+		sns = snsapi.New(snsapi.Config{
+			Engine: cfg.Topics,
+			Logger: cfg.Logger,
+			Observe: func(action string, p snsapi.Protocol, code string, d time.Duration) {
+				proto := "query"
+				if p == snsapi.ProtocolJSON {
+					proto = "json"
+				}
+				snsRequests.Add(1, action, proto, code)
+				snsLatency.Observe(d.Seconds(), action)
+			},
+		})
+	}
+	return routes(sqs, sns, cfg.Topics, cfg.Registry, cfg.Pprof)
+}
+
+func registerTopicMetrics(reg *metrics.Registry, e *topic.Engine) {
+	st := &e.Stats
+	for _, c := range []struct {
+		name, help string
+		v          func() float64
+	}{
+		{"herald_sns_published_total", "Messages accepted by Publish and PublishBatch.", func() float64 { return float64(st.Published.Load()) }},
+		{"herald_sns_delivered_sqs_total", "Deliveries into SQS queues.", func() float64 { return float64(st.DeliveredSQS.Load()) }},
+		{"herald_sns_delivered_http_total", "Deliveries accepted by HTTP(S) endpoints.", func() float64 { return float64(st.DeliveredHTTP.Load()) }},
+		{"herald_sns_failed_attempts_total", "HTTP(S) delivery attempts that failed.", func() float64 { return float64(st.FailedAttempts.Load()) }},
+		{"herald_sns_dead_lettered_total", "Deliveries moved to a subscription's dead-letter queue.", func() float64 { return float64(st.DeadLettered.Load()) }},
+		{"herald_sns_dropped_total", "Deliveries given up without a dead-letter queue.", func() float64 { return float64(st.Dropped.Load()) }},
+		{"herald_sns_filtered_total", "Deliveries skipped by a filter policy.", func() float64 { return float64(st.Filtered.Load()) }},
+		{"herald_sns_pending_deliveries", "HTTP(S) deliveries waiting for an attempt or a retry.", func() float64 { return float64(st.PendingDeliveries.Load()) }},
+	} {
+		v := c.v
+		if strings.HasSuffix(c.name, "_total") {
+			reg.NewCounterFunc(c.name, c.help, nil, func(emit func(float64, ...string)) { emit(v()) })
+		} else {
+			reg.NewGaugeFunc(c.name, c.help, nil, func(emit func(float64, ...string)) { emit(v()) })
+		}
+	}
 }
 
 func registerQueueGauges(reg *metrics.Registry, e *queue.Engine) {

@@ -1,0 +1,285 @@
+// Package snsapi serves the SNS wire protocols over the topic engine: the
+// Query protocol (form-encoded, XML responses), which every AWS SDK speaks
+// to SNS, and AWS JSON 1.0 (X-Amz-Target: AmazonSNS.<Action>) for forward
+// compatibility. Each action lives in its own file as decode → engine call
+// → encode; errors map to AWS's wire errors through one table (errors.go).
+package snsapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/herald-dev/herald/internal/awsquery"
+	"github.com/herald-dev/herald/internal/topic"
+)
+
+// Namespace is the XML namespace of every SNS response.
+const Namespace = "http://sns.amazonaws.com/doc/2010-03-31/"
+
+// Version is the API version SDKs send with every Query request.
+const Version = "2010-03-31"
+
+// TargetPrefix prefixes the X-Amz-Target of SNS JSON requests.
+const TargetPrefix = "AmazonSNS."
+
+// MaxRequestBody bounds a request body before parsing: a 256 KiB batch,
+// percent-encoded, fits.
+const MaxRequestBody = 4 << 20
+
+// Protocol is a wire protocol.
+type Protocol int
+
+// The SNS protocols.
+const (
+	ProtocolQuery Protocol = iota
+	ProtocolJSON
+)
+
+// Config configures a Handler.
+type Config struct {
+	Engine *topic.Engine
+	Logger *slog.Logger
+	// Observe, when set, is told of every request: action, protocol, error
+	// code ("" on success) and duration.
+	Observe func(action string, p Protocol, code string, d time.Duration)
+}
+
+// Handler serves SNS requests.
+type Handler struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a Handler.
+func New(cfg Config) *Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Handler{cfg: cfg, log: cfg.Logger}
+}
+
+type call struct {
+	h         *Handler
+	r         *http.Request
+	proto     Protocol
+	requestID string
+}
+
+type action struct {
+	newInput func() any
+	run      func(ctx context.Context, c *call, in any) (any, error)
+}
+
+var actions = map[string]action{}
+
+// register adds an action. Every action file registers itself in init.
+func register[I, O any](name string, fn func(ctx context.Context, c *call, in *I) (*O, error)) {
+	actions[name] = action{
+		newInput: func() any { return new(I) },
+		run: func(ctx context.Context, c *call, in any) (any, error) {
+			out, err := fn(ctx, c, in.(*I))
+			if err != nil || out == nil {
+				return nil, err
+			}
+			return out, nil
+		},
+	}
+}
+
+// IsAction reports whether name is an SNS action.
+func IsAction(name string) bool {
+	_, ok := actions[name]
+	return ok
+}
+
+// ServeHTTP decodes, dispatches and encodes one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	c := &call{h: h, r: r, requestID: newRequestID()}
+	name, in, err := h.decode(c, w)
+	var out any
+	if err == nil {
+		out, err = actions[name].run(r.Context(), c, in)
+	}
+	code := ""
+	if err != nil {
+		code = string(topic.ErrorCode(err))
+		h.writeError(w, c, err)
+	} else {
+		h.writeOK(w, c, name, out)
+	}
+	if h.cfg.Observe != nil {
+		h.cfg.Observe(name, c.proto, code, time.Since(start))
+	}
+}
+
+func (h *Handler) decode(c *call, w http.ResponseWriter) (string, any, error) {
+	r := c.r
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		c.proto = ProtocolJSON
+		name := strings.TrimPrefix(target, TargetPrefix)
+		a, ok := actions[name]
+		if !ok {
+			return name, nil, topic.Errorf(topic.ErrUnknownOperation, "Operation %s is not supported.", name)
+		}
+		body, err := readBody(w, r)
+		if err != nil {
+			return name, nil, err
+		}
+		in := a.newInput()
+		if len(body) > 0 {
+			if err := json.Unmarshal(body, in); err != nil {
+				return name, nil, topic.Errorf(topic.ErrSerialization, "Start of structure or map found where not expected.")
+			}
+		}
+		return name, in, nil
+	}
+	c.proto = ProtocolQuery
+	vals, err := form(w, r)
+	if err != nil {
+		return "", nil, err
+	}
+	name := vals.Get("Action")
+	if name == "" {
+		return "", nil, topic.Errorf(topic.ErrInvalidAction, "MissingAction: Could not find the Action parameter in the request.")
+	}
+	a, ok := actions[name]
+	if !ok {
+		return name, nil, topic.Errorf(topic.ErrInvalidAction, "The action %s is not valid for this web service.", name)
+	}
+	in := a.newInput()
+	if err := awsquery.Decode(vals, in); err != nil {
+		var ve *awsquery.ValueError
+		if errors.As(err, &ve) {
+			return name, nil, topic.Errorf(topic.ErrInvalidParameter, "Invalid parameter: %s", ve.Key)
+		}
+		return name, nil, err
+	}
+	return name, in, nil
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, topic.Errorf(topic.ErrRequestEntityTooLarge, "Request body is larger than %d bytes.", MaxRequestBody)
+		}
+		return nil, topic.Errorf(topic.ErrMalformedQueryString, "Could not read the request body.")
+	}
+	return body, nil
+}
+
+// form merges the URL query and a form-encoded body.
+func form(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	vals, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, topic.Errorf(topic.ErrMalformedQueryString, "The query string is malformed.")
+	}
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if ct == "" || ct == "application/x-www-form-urlencoded" {
+			body, err := readBody(w, r)
+			if err != nil {
+				return nil, err
+			}
+			bv, err := url.ParseQuery(string(body))
+			if err != nil {
+				return nil, topic.Errorf(topic.ErrMalformedQueryString, "The request body is not valid form encoding.")
+			}
+			for k, v := range bv {
+				vals[k] = append(vals[k], v...)
+			}
+		}
+	}
+	return vals, nil
+}
+
+func (h *Handler) writeOK(w http.ResponseWriter, c *call, name string, out any) {
+	w.Header().Set("x-amzn-RequestId", c.requestID)
+	if c.proto == ProtocolJSON {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		if out == nil {
+			_, _ = w.Write([]byte("{}"))
+			return
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			h.writeError(w, c, err)
+			return
+		}
+		_, _ = w.Write(b)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	// Unlike SQS, SNS sends no XML declaration.
+	_, _ = w.Write(bytes.TrimPrefix(awsquery.EncodeXML(Namespace, name, out, c.requestID), []byte(`<?xml version="1.0"?>`)))
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
+	var e *topic.Error
+	if !errors.As(err, &e) {
+		e = &topic.Error{Code: topic.ErrInternal, Message: "We encountered an internal error. Please try again.", Err: err}
+	}
+	we := lookupError(e.Code)
+	if we.status >= 500 {
+		h.log.Error("request failed", "request_id", c.requestID, "err", err)
+	}
+	w.Header().Set("x-amzn-RequestId", c.requestID)
+	if c.proto == ProtocolJSON {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("x-amzn-query-error", we.query+";"+we.fault)
+		w.WriteHeader(we.status)
+		b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.sns#" + we.shape, "message": e.Message})
+		_, _ = w.Write(b)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(we.status)
+	var b strings.Builder
+	b.WriteString(`<ErrorResponse xmlns="` + Namespace + `"><Error><Type>` + we.fault + `</Type><Code>`)
+	b.WriteString(we.query)
+	b.WriteString(`</Code><Message>`)
+	b.WriteString(xmlEscape(e.Message))
+	b.WriteString(`</Message></Error><RequestId>` + c.requestID + `</RequestId></ErrorResponse>`)
+	_, _ = io.WriteString(w, b.String())
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&quot;")
+		case '\'':
+			b.WriteString("&apos;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	s := hex.EncodeToString(b[:])
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}
