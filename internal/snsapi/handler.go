@@ -14,7 +14,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -170,40 +169,25 @@ func (h *Handler) decode(c *call, w http.ResponseWriter) (string, any, error) {
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, topic.Errorf(topic.ErrRequestEntityTooLarge, "Request body is larger than %d bytes.", MaxRequestBody)
-		}
-		return nil, topic.Errorf(topic.ErrMalformedQueryString, "Could not read the request body.")
-	}
-	return body, nil
+	body, err := awsquery.ReadBody(w, r, MaxRequestBody)
+	return body, requestError(err)
 }
 
-// form merges the URL query and a form-encoded body.
 func form(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	vals, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, topic.Errorf(topic.ErrMalformedQueryString, "The query string is malformed.")
+	vals, err := awsquery.ReadForm(w, r, MaxRequestBody)
+	return vals, requestError(err)
+}
+
+// requestError maps an awsquery.RequestError to the engine's codes.
+func requestError(err error) error {
+	var re *awsquery.RequestError
+	if !errors.As(err, &re) {
+		return err
 	}
-	if r.Method == http.MethodPost || r.Method == http.MethodPut {
-		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if ct == "" || ct == "application/x-www-form-urlencoded" {
-			body, err := readBody(w, r)
-			if err != nil {
-				return nil, err
-			}
-			bv, err := url.ParseQuery(string(body))
-			if err != nil {
-				return nil, topic.Errorf(topic.ErrMalformedQueryString, "The request body is not valid form encoding.")
-			}
-			for k, v := range bv {
-				vals[k] = append(vals[k], v...)
-			}
-		}
+	if re.TooLarge {
+		return topic.Errorf(topic.ErrRequestEntityTooLarge, "%s", re.Message)
 	}
-	return vals, nil
+	return topic.Errorf(topic.ErrMalformedQueryString, "%s", re.Message)
 }
 
 func (h *Handler) writeOK(w http.ResponseWriter, c *call, name string, out any) {

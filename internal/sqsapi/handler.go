@@ -13,12 +13,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/herald-dev/herald/internal/awsquery"
 	"github.com/herald-dev/herald/internal/queue"
 )
 
@@ -169,39 +169,25 @@ func (h *Handler) decode(c *call, w http.ResponseWriter) (string, any, error) {
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, queue.Errorf(queue.ErrRequestEntityTooLarge, "Request body is larger than %d bytes.", MaxRequestBody)
-		}
-		return nil, queue.Errorf(queue.ErrMalformedQueryString, "Could not read the request body.")
-	}
-	return body, nil
+	body, err := awsquery.ReadBody(w, r, MaxRequestBody)
+	return body, requestError(err)
 }
 
 func (h *Handler) form(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	vals, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, queue.Errorf(queue.ErrMalformedQueryString, "The query string is malformed.")
+	vals, err := awsquery.ReadForm(w, r, MaxRequestBody)
+	return vals, requestError(err)
+}
+
+// requestError maps an awsquery.RequestError to the engine's codes.
+func requestError(err error) error {
+	var re *awsquery.RequestError
+	if !errors.As(err, &re) {
+		return err
 	}
-	if r.Method == http.MethodPost || r.Method == http.MethodPut {
-		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if ct == "" || ct == "application/x-www-form-urlencoded" {
-			body, err := readBody(w, r)
-			if err != nil {
-				return nil, err
-			}
-			bv, err := url.ParseQuery(string(body))
-			if err != nil {
-				return nil, queue.Errorf(queue.ErrMalformedQueryString, "The request body is not valid form encoding.")
-			}
-			for k, v := range bv {
-				vals[k] = append(vals[k], v...)
-			}
-		}
+	if re.TooLarge {
+		return queue.Errorf(queue.ErrRequestEntityTooLarge, "%s", re.Message)
 	}
-	return vals, nil
+	return queue.Errorf(queue.ErrMalformedQueryString, "%s", re.Message)
 }
 
 func (h *Handler) writeOK(w http.ResponseWriter, c *call, name string, out any) {
