@@ -17,8 +17,8 @@ import (
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/server"
 	"github.com/herald-dev/herald/internal/snsmsg"
-	"github.com/herald-dev/herald/internal/topic"
 	"github.com/herald-dev/herald/internal/store/memstore"
+	"github.com/herald-dev/herald/internal/topic"
 )
 
 // newStore returns the store of the servers that tests and benchmarks
