@@ -23,7 +23,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -38,21 +37,18 @@ import (
 // Helpers here are prefixed "sns" so that they do not collide with those of
 // sns_delivery_test.go.
 
-// snsAPIClient returns an SNS SDK client for srv that never retries.
-func snsAPIClient(srv *server) *sns.Client {
-	return sns.New(sns.Options{
-		Region:       testRegion,
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		Retryer:      aws.NopRetryer{},
-	})
-}
+// snsAPIClient returns an SNS SDK client for srv that never retries (the
+// one sns_delivery_test.go builds, on the shared testHTTPClient).
+func snsAPIClient(srv *server) *sns.Client { return newSNSClient(srv) }
+
+// snsSQSClient is newSQS.
+func snsSQSClient(srv *server) *sqs.Client { return newSQS(srv) }
 
 // snsShared returns SNS and SQS clients of the shared server.
 func snsShared(t *testing.T) (*sns.Client, *sqs.Client) {
 	t.Helper()
 	srv := sharedServer(t)
-	return snsAPIClient(srv), newSQS(srv)
+	return snsAPIClient(srv), snsSQSClient(srv)
 }
 
 // snsTopicArn is the ARN Herald gives a topic of the default account.
@@ -606,7 +602,6 @@ func TestSNSAPITopicAttributes(t *testing.T) {
 			{"DeliveryPolicy", "{not json"},
 			{"DeliveryPolicy", `{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":30,"maxDelayTarget":10,"numRetries":3}}}`},
 			{"Policy", "{not json"},
-			{"DisplayName", strings.Repeat("d", 101)},
 			{"ContentBasedDeduplication", "true"}, // standard topic
 			{"FifoTopic", "true"},                 // not settable
 		} {
@@ -894,6 +889,31 @@ func TestSNSAPISubscribe(t *testing.T) {
 		snsErr(t, err, "InvalidParameter", 400, "Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
 	})
 
+	t.Run("queue that does not exist", func(t *testing.T) {
+		t.Parallel()
+		// SNS does not check that the queue exists; publishing still
+		// succeeds and reaches the other subscribers.
+		arn := snsCreateTopic(t, c, uniq(t, "tp"))
+		if _, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(arn), Protocol: aws.String("sqs"), Endpoint: aws.String(arnOfSQS(uniq(t, "absent")))}); err != nil {
+			t.Fatalf("Subscribe a queue that does not exist: %v", err)
+		}
+		qurl, _ := snsSubscribeSQS(t, c, q, arn, uniq(t, "q"), "RawMessageDelivery", "true")
+		snsPublish(t, c, arn, "still delivered", nil)
+		if got := bodies(snsCollect(t, q, qurl, 1, 5*time.Second)); got[0] != "still delivered" {
+			t.Errorf("got %q", got)
+		}
+	})
+
+	t.Run("confirm an sqs subscription", func(t *testing.T) {
+		t.Parallel()
+		arn := snsCreateTopic(t, c, uniq(t, "tp"))
+		snsSubscribeSQS(t, c, q, arn, uniq(t, "q"))
+		_, err := c.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: aws.String(arn), Token: aws.String("not-a-token")})
+		snsErr(t, err, "InvalidParameter", 400, "Invalid parameter: Token")
+		_, err = c.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: aws.String(snsTopicArn(uniq(t, "missing"))), Token: aws.String("x")})
+		snsErr(t, err, "NotFound", 404, "Topic does not exist")
+	})
+
 	t.Run("missing topic", func(t *testing.T) {
 		t.Parallel()
 		_, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(snsTopicArn(uniq(t, "missing"))), Protocol: aws.String("sqs"), Endpoint: aws.String(arnOfSQS("q"))})
@@ -1147,12 +1167,15 @@ func TestSNSAPIPublishErrors(t *testing.T) {
 		{"missing topic", sns.PublishInput{TopicArn: str(snsTopicArn("no-such-topic-sns-api")), Message: str("x")}, "NotFound", 404, "Topic does not exist"},
 		{"malformed topic arn", sns.PublishInput{TopicArn: str("arn:aws:sns"), Message: str("x")}, "InvalidParameter", 400,
 			"Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 3"},
+		{"no topic", sns.PublishInput{Message: str("x")}, "InvalidParameter", 400,
+			"Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter"},
 		{"empty message", sns.PublishInput{TopicArn: str(arn), Message: str("")}, "InvalidParameter", 400, "Invalid parameter: Empty message"},
 		{"message too long", sns.PublishInput{TopicArn: str(arn), Message: str(strings.Repeat("m", 262145))}, "InvalidParameter", 400, "Invalid parameter: Message too long"},
 		{"message and attributes too long", sns.PublishInput{TopicArn: str(arn), Message: str(strings.Repeat("m", 262140)),
 			MessageAttributes: map[string]snstypes.MessageAttributeValue{"attr": snsStr("String", "value")}}, "InvalidParameter", 400, "Invalid parameter: Message too long"},
 		{"empty subject", sns.PublishInput{TopicArn: str(arn), Message: str("x"), Subject: str("")}, "InvalidParameter", 400, "Invalid parameter: Subject"},
 		{"subject with newline", sns.PublishInput{TopicArn: str(arn), Message: str("x"), Subject: str("two\nlines")}, "InvalidParameter", 400, "Invalid parameter: Subject"},
+		{"subject not ASCII", sns.PublishInput{TopicArn: str(arn), Message: str("x"), Subject: str("ünïcode")}, "InvalidParameter", 400, "Invalid parameter: Subject"},
 		{"subject too long", sns.PublishInput{TopicArn: str(arn), Message: str("x"), Subject: str(strings.Repeat("s", 101))}, "InvalidParameter", 400, "Invalid parameter: Subject"},
 		{"json without default", sns.PublishInput{TopicArn: str(arn), Message: str(`{"sqs":"only"}`), MessageStructure: str("json")}, "InvalidParameter", 400,
 			"Invalid parameter: Message Structure - No default entry in JSON message body"},
