@@ -14,13 +14,15 @@ import (
 // shape): <Topics><member>…</member></Topics>. Without a dot the list is
 // flattened (SQS's shape): one element per item, named for the field.
 
-// EncodeXML writes the Query-protocol response of action in namespace: the
-// output's members inside <ActionResult> (omitted for actions without
-// output), then ResponseMetadata.
-func EncodeXML(namespace, action string, out any, requestID string) []byte {
+// EncodeXML writes the Query-protocol response of action: the output's
+// members inside <ActionResult> (omitted for actions without output), then
+// ResponseMetadata.
+func (s Service) EncodeXML(action string, out any, requestID string) []byte {
 	var b bytes.Buffer
-	b.WriteString(`<?xml version="1.0"?>`)
-	b.WriteString("<" + action + `Response xmlns="` + namespace + `">`)
+	if s.Declaration {
+		b.WriteString(xmlDeclaration)
+	}
+	b.WriteString("<" + action + `Response xmlns="` + s.Namespace + `">`)
 	if out != nil {
 		v := reflect.ValueOf(out)
 		for v.Kind() == reflect.Pointer {

@@ -6,13 +6,9 @@
 package snsapi
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -28,6 +24,9 @@ const Namespace = "http://sns.amazonaws.com/doc/2010-03-31/"
 
 // Version is the API version SDKs send with every Query request.
 const Version = "2010-03-31"
+
+// service is how SNS shapes its responses: no XML declaration, no <Detail/>.
+var service = awsquery.Service{Namespace: Namespace, ErrorTypePrefix: "com.amazonaws.sns#"}
 
 // TargetPrefix prefixes the X-Amz-Target of SNS JSON requests.
 const TargetPrefix = "AmazonSNS."
@@ -105,7 +104,7 @@ func IsAction(name string) bool {
 // ServeHTTP decodes, dispatches and encodes one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{h: h, r: r, requestID: newRequestID()}
+	c := &call{h: h, r: r, requestID: awsquery.NewRequestID()}
 	name, in, err := h.decode(c, w)
 	var out any
 	if err == nil {
@@ -191,24 +190,9 @@ func requestError(err error) error {
 }
 
 func (h *Handler) writeOK(w http.ResponseWriter, c *call, name string, out any) {
-	w.Header().Set("x-amzn-RequestId", c.requestID)
-	if c.proto == ProtocolJSON {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		if out == nil {
-			_, _ = w.Write([]byte("{}"))
-			return
-		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			h.writeError(w, c, err)
-			return
-		}
-		_, _ = w.Write(b)
-		return
+	if err := service.WriteResult(w, c.proto == ProtocolJSON, name, out, c.requestID); err != nil {
+		h.writeError(w, c, err)
 	}
-	w.Header().Set("Content-Type", "text/xml")
-	// Unlike SQS, SNS sends no XML declaration.
-	_, _ = w.Write(bytes.TrimPrefix(awsquery.EncodeXML(Namespace, name, out, c.requestID), []byte(`<?xml version="1.0"?>`)))
 }
 
 func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
@@ -220,50 +204,5 @@ func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
 	if we.status >= 500 {
 		h.log.Error("request failed", "request_id", c.requestID, "err", err)
 	}
-	w.Header().Set("x-amzn-RequestId", c.requestID)
-	if c.proto == ProtocolJSON {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		w.Header().Set("x-amzn-query-error", we.query+";"+we.fault)
-		w.WriteHeader(we.status)
-		b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.sns#" + we.shape, "message": e.Message})
-		_, _ = w.Write(b)
-		return
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(we.status)
-	var b strings.Builder
-	b.WriteString(`<ErrorResponse xmlns="` + Namespace + `"><Error><Type>` + we.fault + `</Type><Code>`)
-	b.WriteString(we.query)
-	b.WriteString(`</Code><Message>`)
-	b.WriteString(xmlEscape(e.Message))
-	b.WriteString(`</Message></Error><RequestId>` + c.requestID + `</RequestId></ErrorResponse>`)
-	_, _ = io.WriteString(w, b.String())
-}
-
-func xmlEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\'':
-			b.WriteString("&apos;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+	service.WriteError(w, c.proto == ProtocolJSON, awsquery.WireError{Shape: we.shape, Code: we.query, Fault: we.fault, Status: we.status, Message: e.Message}, c.requestID)
 }

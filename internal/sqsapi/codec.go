@@ -11,6 +11,9 @@ import (
 // Namespace is the XML namespace of every SQS Query response.
 const Namespace = "http://queue.amazonaws.com/doc/2012-11-05/"
 
+// service is how SQS shapes its responses.
+var service = awsquery.Service{Namespace: Namespace, ErrorTypePrefix: "com.amazonaws.sqs#", Declaration: true, ErrorDetail: true}
+
 // decodeQuery fills the input struct dst from a Query form.
 func decodeQuery(vals url.Values, dst any) error {
 	err := awsquery.Decode(vals, dst)
@@ -22,5 +25,5 @@ func decodeQuery(vals url.Values, dst any) error {
 }
 
 func encodeXML(action string, out any, requestID string) []byte {
-	return awsquery.EncodeXML(Namespace, action, out, requestID)
+	return service.EncodeXML(action, out, requestID)
 }

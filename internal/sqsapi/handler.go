@@ -6,12 +6,8 @@ package sqsapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -101,7 +97,7 @@ func register[I, O any](name string, fn func(ctx context.Context, c *call, in *I
 // ServeHTTP decodes, dispatches and encodes one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{h: h, r: r, requestID: newRequestID(), account: h.cfg.Account}
+	c := &call{h: h, r: r, requestID: awsquery.NewRequestID(), account: h.cfg.Account}
 	c.senderID = c.account
 	name, in, err := h.decode(c, w)
 	var out any
@@ -191,23 +187,9 @@ func requestError(err error) error {
 }
 
 func (h *Handler) writeOK(w http.ResponseWriter, c *call, name string, out any) {
-	w.Header().Set("x-amzn-RequestId", c.requestID)
-	if c.proto == ProtocolJSON {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		if out == nil {
-			_, _ = w.Write([]byte("{}"))
-			return
-		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			h.writeError(w, c, err)
-			return
-		}
-		_, _ = w.Write(b)
-		return
+	if err := service.WriteResult(w, c.proto == ProtocolJSON, name, out, c.requestID); err != nil {
+		h.writeError(w, c, err)
 	}
-	w.Header().Set("Content-Type", "text/xml")
-	_, _ = w.Write(encodeXML(name, out, c.requestID))
 }
 
 func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
@@ -220,38 +202,8 @@ func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
 		h.log.Error("request failed", "request_id", c.requestID, "err", err)
 	}
 	msg := e.Message
-	w.Header().Set("x-amzn-RequestId", c.requestID)
-	if c.proto == ProtocolJSON {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		w.Header().Set("x-amzn-query-error", we.query+";"+we.fault)
-		w.WriteHeader(we.status)
-		b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.sqs#" + we.shape, "message": msg})
-		_, _ = w.Write(b)
-		return
-	}
-	if e.Code == queue.ErrQueueDoesNotExist {
+	if e.Code == queue.ErrQueueDoesNotExist && c.proto == ProtocolQuery {
 		msg = "The specified queue does not exist for this wsdl version."
 	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(we.status)
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0"?><ErrorResponse xmlns="` + Namespace + `"><Error><Type>` + we.fault + `</Type><Code>`)
-	b.WriteString(we.query)
-	b.WriteString(`</Code><Message>`)
-	b.WriteString(xmlEscape(msg))
-	b.WriteString(`</Message><Detail/></Error><RequestId>` + c.requestID + `</RequestId></ErrorResponse>`)
-	_, _ = io.WriteString(w, b.String())
-}
-
-func xmlEscape(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
-
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+	service.WriteError(w, c.proto == ProtocolJSON, awsquery.WireError{Shape: we.shape, Code: we.query, Fault: we.fault, Status: we.status, Message: msg}, c.requestID)
 }
