@@ -165,7 +165,7 @@ func validateAttributeValue(name string, v AttributeValue, kind string) error {
 		if !ValidBody(v.StringValue) {
 			return Errorf(ErrInvalidParameterValue, "%s '%s' contains invalid characters.", who, name)
 		}
-		if base == "Number" && !validNumber(v.StringValue) {
+		if base == "Number" && !ValidNumber(v.StringValue) {
 			return Errorf(ErrInvalidParameterValue, "Can't cast the value of message (user) attribute '%s' to a number.", name)
 		}
 	case "Binary":
@@ -188,10 +188,10 @@ func validateAttributeValue(name string, v AttributeValue, kind string) error {
 	return nil
 }
 
-// validNumber accepts what SQS accepts for Number attributes: an optional
+// ValidNumber accepts what SQS accepts for Number attributes: an optional
 // sign, digits with an optional fraction, and an optional exponent; at most
 // 38 significant digits.
-func validNumber(s string) bool {
+func ValidNumber(s string) bool {
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		i++

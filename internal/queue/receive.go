@@ -31,7 +31,7 @@ func (in *ReceiveInput) Validate() error {
 	if in.WaitTimeSeconds != nil && (*in.WaitTimeSeconds < 0 || *in.WaitTimeSeconds > MaxWaitTimeSeconds) {
 		return errInvalidParam("WaitTimeSeconds", strconv.FormatInt(*in.WaitTimeSeconds, 10), "Must be >= 0 and <= 20, if provided.")
 	}
-	if in.AttemptID != "" && !validFifoID(in.AttemptID) {
+	if in.AttemptID != "" && !ValidFifoID(in.AttemptID) {
 		return errInvalidParam("ReceiveRequestAttemptId", in.AttemptID, "ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length.")
 	}
 	return nil

@@ -66,7 +66,7 @@ func (q *Queue) validate(in *SendInput) error {
 		if q.cfg.fifo && in.GroupID == "" {
 			return errMissing("MessageGroupId")
 		}
-		if !validFifoID(in.GroupID) {
+		if !ValidFifoID(in.GroupID) {
 			return errInvalidParam("MessageGroupId", in.GroupID, "MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.")
 		}
 	}
@@ -77,15 +77,15 @@ func (q *Queue) validate(in *SendInput) error {
 		if in.DedupID == "" && !q.cfg.contentDedup {
 			return Errorf(ErrInvalidParameterValue, "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
 		}
-		if in.DedupID != "" && !validFifoID(in.DedupID) {
+		if in.DedupID != "" && !ValidFifoID(in.DedupID) {
 			return errInvalidParam("MessageDeduplicationId", in.DedupID, "MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.")
 		}
 	}
 	return nil
 }
 
-// validFifoID accepts 1 to 128 alphanumeric and punctuation characters.
-func validFifoID(s string) bool {
+// ValidFifoID accepts 1 to 128 alphanumeric and punctuation characters.
+func ValidFifoID(s string) bool {
 	if len(s) < 1 || len(s) > 128 {
 		return false
 	}

@@ -2,7 +2,6 @@ package topic
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/herald-dev/herald/internal/queue"
@@ -31,7 +30,7 @@ func validateMessageAttributes(attrs queue.MessageAttributes) error {
 			if v.StringValue == "" {
 				return paramInvalid("The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, base)
 			}
-			if base == "Number" && !validNumber(v.StringValue) {
+			if base == "Number" && !queue.ValidNumber(v.StringValue) {
 				return paramInvalid("Could not cast message attribute '%s' value to number.", name)
 			}
 			if base == "String.Array" {
@@ -82,23 +81,6 @@ func validateAttributeName(name string) error {
 		return paramInvalid("Message attribute name '%s' has a reserved prefix.", name)
 	}
 	return nil
-}
-
-// validNumber accepts what SNS accepts as a Number attribute: a decimal
-// with an optional sign, fraction and exponent.
-func validNumber(s string) bool {
-	var f float64
-	_, err := fmt.Sscan(s, &f)
-	if err != nil {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E') {
-			return false
-		}
-	}
-	return true
 }
 
 // attributesSize is what message attributes add to a message's size: name,

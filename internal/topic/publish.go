@@ -160,23 +160,11 @@ func (e *Engine) validatePublish(t *Topic, in *PublishInput) error {
 		return invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
 	}
 	for _, id := range []struct{ name, v string }{{"MessageGroupId", in.GroupID}, {"MessageDeduplicationId", in.DedupID}} {
-		if id.v != "" && !validFifoID(id.v) {
+		if id.v != "" && !queue.ValidFifoID(id.v) {
 			return invalid("%s Reason: %s can only include alphanumeric and punctuation characters. 1 to 128 in length.", id.name, id.name)
 		}
 	}
 	return nil
-}
-
-func validFifoID(s string) bool {
-	if len(s) < 1 || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= 0x20 || c >= 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // publishBatch collects the deliveries of one or more publishes to a topic
