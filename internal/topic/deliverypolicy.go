@@ -18,6 +18,10 @@ type retryPolicy struct {
 	BackoffFunction    string `json:"backoffFunction"`
 }
 
+// defaultContentType is the Content-Type of HTTP(S) deliveries unless a
+// request policy says otherwise.
+const defaultContentType = "text/plain; charset=UTF-8"
+
 // defaultRetryPolicy is SNS's default for HTTP(S): three retries 20 s apart.
 var defaultRetryPolicy = retryPolicy{MinDelayTarget: 20, MaxDelayTarget: 20, NumRetries: 3, BackoffFunction: "linear"}
 
@@ -109,23 +113,33 @@ func parseTopicDeliveryPolicy(s string) (*topicDeliveryPolicy, error) {
 // effectiveTopicDeliveryPolicy is the EffectiveDeliveryPolicy attribute of
 // a topic whose DeliveryPolicy is set (or "").
 func effectiveTopicDeliveryPolicy(set string) string {
-	hp := topicHTTPPolicy{DefaultHealthyRetryPolicy: &defaultRetryPolicy, DefaultRequestPolicy: &requestPolicy{HeaderContentType: "text/plain; charset=UTF-8"}}
-	if set != "" {
-		if p, err := parseTopicDeliveryPolicy(set); err == nil && p.HTTP != nil {
-			hp.DisableSubscriptionOverrides = p.HTTP.DisableSubscriptionOverrides
-			if p.HTTP.DefaultHealthyRetryPolicy != nil {
-				hp.DefaultHealthyRetryPolicy = p.HTTP.DefaultHealthyRetryPolicy
-			}
-			if p.HTTP.DefaultThrottlePolicy != nil {
-				hp.DefaultThrottlePolicy = p.HTTP.DefaultThrottlePolicy
-			}
-			if p.HTTP.DefaultRequestPolicy != nil {
-				hp.DefaultRequestPolicy = p.HTTP.DefaultRequestPolicy
-			}
-		}
-	}
+	hp := effectiveTopicHTTP(set)
 	b, _ := json.Marshal(topicDeliveryPolicy{HTTP: &hp})
 	return string(b)
+}
+
+// effectiveTopicHTTP is a topic's DeliveryPolicy (or "") merged over SNS's
+// defaults.
+func effectiveTopicHTTP(set string) topicHTTPPolicy {
+	hp := topicHTTPPolicy{DefaultHealthyRetryPolicy: &defaultRetryPolicy, DefaultRequestPolicy: &requestPolicy{HeaderContentType: defaultContentType}}
+	if set == "" {
+		return hp
+	}
+	p, err := parseTopicDeliveryPolicy(set)
+	if err != nil || p.HTTP == nil {
+		return hp
+	}
+	hp.DisableSubscriptionOverrides = p.HTTP.DisableSubscriptionOverrides
+	if p.HTTP.DefaultHealthyRetryPolicy != nil {
+		hp.DefaultHealthyRetryPolicy = p.HTTP.DefaultHealthyRetryPolicy
+	}
+	if p.HTTP.DefaultThrottlePolicy != nil {
+		hp.DefaultThrottlePolicy = p.HTTP.DefaultThrottlePolicy
+	}
+	if p.HTTP.DefaultRequestPolicy != nil {
+		hp.DefaultRequestPolicy = p.HTTP.DefaultRequestPolicy
+	}
+	return hp
 }
 
 // effectivePolicy is what governs deliveries to one HTTP(S) subscription.
@@ -139,22 +153,15 @@ type effectivePolicy struct {
 // as SNS does: the subscription's override the topic's defaults unless the
 // topic disables overrides.
 func resolvePolicy(topicPolicy, subPolicy string) effectivePolicy {
-	ep := effectivePolicy{Retry: defaultRetryPolicy, ContentType: "text/plain; charset=UTF-8"}
-	override := true
-	if topicPolicy != "" {
-		if p, err := parseTopicDeliveryPolicy(topicPolicy); err == nil && p.HTTP != nil {
-			override = !p.HTTP.DisableSubscriptionOverrides
-			if r := p.HTTP.DefaultHealthyRetryPolicy; r != nil {
-				ep.Retry = *r
-			}
-			if t := p.HTTP.DefaultThrottlePolicy; t != nil {
-				ep.MaxPerSec = t.MaxReceivesPerSecond
-			}
-			if r := p.HTTP.DefaultRequestPolicy; r != nil && r.HeaderContentType != "" {
-				ep.ContentType = r.HeaderContentType
-			}
-		}
+	hp := effectiveTopicHTTP(topicPolicy)
+	ep := effectivePolicy{Retry: *hp.DefaultHealthyRetryPolicy, ContentType: defaultContentType}
+	if t := hp.DefaultThrottlePolicy; t != nil {
+		ep.MaxPerSec = t.MaxReceivesPerSecond
 	}
+	if r := hp.DefaultRequestPolicy; r.HeaderContentType != "" {
+		ep.ContentType = r.HeaderContentType
+	}
+	override := !hp.DisableSubscriptionOverrides
 	if override && subPolicy != "" {
 		if p, err := parseSubDeliveryPolicy(subPolicy); err == nil {
 			if p.HealthyRetryPolicy != nil {
