@@ -37,18 +37,11 @@ import (
 // Helpers here are prefixed "sns" so that they do not collide with those of
 // sns_delivery_test.go.
 
-// snsAPIClient returns an SNS SDK client for srv that never retries (the
-// one sns_delivery_test.go builds, on the shared testHTTPClient).
-func snsAPIClient(srv *server) *sns.Client { return newSNSClient(srv) }
-
-// snsSQSClient is newSQS.
-func snsSQSClient(srv *server) *sqs.Client { return newSQS(srv) }
-
 // snsShared returns SNS and SQS clients of the shared server.
 func snsShared(t *testing.T) (*sns.Client, *sqs.Client) {
 	t.Helper()
 	srv := sharedServer(t)
-	return snsAPIClient(srv), snsSQSClient(srv)
+	return newSNSClient(srv), newSQS(srv)
 }
 
 // snsTopicArn is the ARN Herald gives a topic of the default account.
@@ -417,7 +410,7 @@ func TestSNSAPIDeleteTopic(t *testing.T) {
 func TestSNSAPIListTopicsPagination(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, "--in-memory")
-	c := snsAPIClient(srv)
+	c := newSNSClient(srv)
 	ctx := ctxT(t)
 	const n = 234
 	want := map[string]bool{}
@@ -999,7 +992,7 @@ func TestSNSAPIListSubscriptions(t *testing.T) {
 func TestSNSAPIListSubscriptionsPagination(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, "--in-memory")
-	c := snsAPIClient(srv)
+	c := newSNSClient(srv)
 	ctx := ctxT(t)
 	arn := snsCreateTopic(t, c, "paged")
 	const n = 150

@@ -35,19 +35,6 @@ func newSNSClient(srv *server) *sns.Client {
 	})
 }
 
-func mustTopic(t *testing.T, c *sns.Client, name string, attrs map[string]string) string {
-	t.Helper()
-	out, err := c.CreateTopic(ctxT(t), &sns.CreateTopicInput{Name: aws.String(name), Attributes: attrs})
-	if err != nil {
-		t.Fatalf("CreateTopic %s: %v", name, err)
-	}
-	return aws.ToString(out.TopicArn)
-}
-
-func arnOfQueue(name string) string {
-	return "arn:aws:sqs:" + testRegion + ":" + testAccount + ":" + name
-}
-
 // endpoint is an HTTP(S) subscriber: it verifies every POST, confirms
 // subscriptions by visiting SubscribeURL, and records what it accepted.
 type endpoint struct {
@@ -161,7 +148,7 @@ func TestSNSHTTPConfirmThenDeliver(t *testing.T) {
 			t.Parallel()
 			srv := sharedServer(t)
 			c := newSNSClient(srv)
-			topicArn := mustTopic(t, c, uniq(t, "http"), map[string]string{"SignatureVersion": version})
+			topicArn := snsCreateTopic(t, c, uniq(t, "http"), "SignatureVersion", version)
 			ep := newEndpoint(t)
 			// A subscription is pending until the endpoint confirms it.
 			out, err := c.Subscribe(ctxT(t), &sns.SubscribeInput{TopicArn: aws.String(topicArn), Protocol: aws.String("http"), Endpoint: aws.String(ep.srv.URL + "/hook")})
@@ -229,10 +216,10 @@ func TestSNSHTTPTamperedMessageRejected(t *testing.T) {
 	srv := sharedServer(t)
 	c := newSNSClient(srv)
 	sq := newSQS(srv)
-	topicArn := mustTopic(t, c, uniq(t, "tamper"), nil)
+	topicArn := snsCreateTopic(t, c, uniq(t, "tamper"))
 	qName := uniq(t, "q")
 	qURL := createQueue(t, sq, qName)
-	if _, err := c.Subscribe(ctxT(t), &sns.SubscribeInput{TopicArn: aws.String(topicArn), Protocol: aws.String("sqs"), Endpoint: aws.String(arnOfQueue(qName))}); err != nil {
+	if _, err := c.Subscribe(ctxT(t), &sns.SubscribeInput{TopicArn: aws.String(topicArn), Protocol: aws.String("sqs"), Endpoint: aws.String(arnOfSQS(qName))}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Publish(ctxT(t), &sns.PublishInput{TopicArn: aws.String(topicArn), Message: aws.String(`{"id":1,"status":"APPROVED"}`)}); err != nil {
@@ -279,7 +266,7 @@ func TestSNSHTTPRetryThenDeadLetter(t *testing.T) {
 	srv := sharedServer(t)
 	c := newSNSClient(srv)
 	sq := newSQS(srv)
-	topicArn := mustTopic(t, c, uniq(t, "retry"), nil)
+	topicArn := snsCreateTopic(t, c, uniq(t, "retry"))
 
 	// One endpoint fails twice, then accepts: the retries deliver.
 	flaky := newEndpoint(t)
@@ -293,7 +280,7 @@ func TestSNSHTTPRetryThenDeadLetter(t *testing.T) {
 	dlqURL := createQueue(t, sq, dlqName)
 	subscribeHTTP(t, c, topicArn, broken, map[string]string{
 		"DeliveryPolicy": fastRetries(1),
-		"RedrivePolicy":  `{"deadLetterTargetArn":"` + arnOfQueue(dlqName) + `"}`,
+		"RedrivePolicy":  `{"deadLetterTargetArn":"` + arnOfSQS(dlqName) + `"}`,
 	})
 
 	res, err := c.Publish(ctxT(t), &sns.PublishInput{TopicArn: aws.String(topicArn), Message: aws.String("retry me")})
@@ -326,7 +313,7 @@ func TestSNSRawHTTPDelivery(t *testing.T) {
 	t.Parallel()
 	srv := sharedServer(t)
 	c := newSNSClient(srv)
-	topicArn := mustTopic(t, c, uniq(t, "raw"), nil)
+	topicArn := snsCreateTopic(t, c, uniq(t, "raw"))
 	ep := newEndpoint(t)
 	subscribeHTTP(t, c, topicArn, ep, map[string]string{"RawMessageDelivery": "true"})
 	if _, err := c.Publish(ctxT(t), &sns.PublishInput{TopicArn: aws.String(topicArn), Message: aws.String(`{"raw":true}`)}); err != nil {
@@ -347,7 +334,7 @@ func TestSNSFanOutToTenQueues(t *testing.T) {
 	srv := sharedServer(t)
 	c := newSNSClient(srv)
 	sq := newSQS(srv)
-	topicArn := mustTopic(t, c, uniq(t, "fan"), nil)
+	topicArn := snsCreateTopic(t, c, uniq(t, "fan"))
 	var urls []string
 	for i := 0; i < 10; i++ {
 		name := uniq(t, "fanq")
@@ -357,7 +344,7 @@ func TestSNSFanOutToTenQueues(t *testing.T) {
 			attrs["RawMessageDelivery"] = "true"
 		}
 		if _, err := c.Subscribe(ctxT(t), &sns.SubscribeInput{TopicArn: aws.String(topicArn), Protocol: aws.String("sqs"),
-			Endpoint: aws.String(arnOfQueue(name)), Attributes: attrs}); err != nil {
+			Endpoint: aws.String(arnOfSQS(name)), Attributes: attrs}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -380,7 +367,7 @@ func TestSNSDeliveriesSurviveKill9(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	c := newSNSClient(srv)
-	topicArn := mustTopic(t, c, "crash", nil)
+	topicArn := snsCreateTopic(t, c, "crash")
 	ep := newEndpoint(t)
 	var down sync.Mutex
 	failing := true
