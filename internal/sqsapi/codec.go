@@ -23,7 +23,3 @@ func decodeQuery(vals url.Values, dst any) error {
 	}
 	return err
 }
-
-func encodeXML(action string, out any, requestID string) []byte {
-	return service.EncodeXML(action, out, requestID)
-}
