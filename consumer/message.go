@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"context"
 	"time"
 )
 
@@ -86,3 +87,17 @@ func (o Outcome) String() string {
 // Acked reports whether a message with this outcome may be deleted from its
 // queue.
 func (o Outcome) Acked() bool { return o != Failed }
+
+// A Processor handles received messages: the Pipeline is one. Process
+// returns one Outcome per message, in order; a source deletes (or answers
+// success for) exactly the messages whose Outcome is Acked. Process is called
+// concurrently.
+type Processor interface {
+	Process(ctx context.Context, msgs []*Message) []Outcome
+}
+
+// ProcessorFunc adapts a function to a Processor.
+type ProcessorFunc func(ctx context.Context, msgs []*Message) []Outcome
+
+// Process calls f.
+func (f ProcessorFunc) Process(ctx context.Context, msgs []*Message) []Outcome { return f(ctx, msgs) }
