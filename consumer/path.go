@@ -51,7 +51,7 @@ func ParsePath(text string) (Path, error) {
 			return Path{}, fmt.Errorf("path %q: empty segment", text)
 		}
 		if name != "" {
-			p.steps = append(p.steps, step{name: name, hasName: true})
+			p.steps = append(p.steps, step{name: name, hasName: true, index: -1})
 		}
 		if !strings.Contains(seg, "[") {
 			continue
