@@ -131,16 +131,11 @@ func (p *Pipeline) events(m *Message) ([]*Event, any) {
 // prepare validates ev and reads its key, entity and version.
 func (p *Pipeline) prepare(ev *Event, msg int, msgDoc any) *item {
 	it := &item{ev: ev, msg: msg}
-	key, err := buildKey(p.cfg.Key, ev, msgDoc)
-	if err != nil {
-		ev.Key = ev.MessageID
-		if ev.Index >= 0 {
-			ev.Key += "#" + strconv.Itoa(ev.Index)
-		}
-		it.invalid = fmt.Errorf("deduplication %w", err)
-		return it
+	// Until the key is known, quarantine files the event under its id.
+	ev.Key = ev.MessageID
+	if ev.Index >= 0 {
+		ev.Key += "#" + strconv.Itoa(ev.Index)
 	}
-	ev.Key = key
 	if p.cfg.Schema != nil {
 		if ev.Doc == nil {
 			it.invalid = fmt.Errorf("schema: the body is not JSON")
@@ -151,6 +146,12 @@ func (p *Pipeline) prepare(ev *Event, msg int, msgDoc any) *item {
 			return it
 		}
 	}
+	key, err := buildKey(p.cfg.Key, ev, msgDoc)
+	if err != nil {
+		it.invalid = fmt.Errorf("deduplication %w", err)
+		return it
+	}
+	ev.Key = key
 	if !p.cfg.Entity.IsZero() {
 		if e, ok := p.cfg.Entity.First(ev.Doc); ok {
 			if v, ok := p.cfg.Version.First(ev.Doc); ok {
