@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,7 +33,9 @@ type Config struct {
 	// Store keeps deduplication claims and entity versions. Required.
 	Store Store
 	// Owner names this pipeline's claims in the Store; several listeners
-	// sharing one Store need distinct owners. Default: host-pid-random.
+	// sharing one Store need distinct owners. Each Process call claims as
+	// Owner/<n>, so concurrent batches exclude each other as well.
+	// Default: host-pid-random.
 	Owner string
 	// Lease is how long a claim lives without renewal: a listener that dies
 	// holding a key blocks a redelivery of it for at most this long. Claims
@@ -122,6 +125,8 @@ type Pipeline struct {
 	log   *slog.Logger
 	stats Stats
 	locks entityLocks
+	// batches numbers Process calls: each claims as Owner/<n>.
+	batches atomic.Uint64
 }
 
 // NewPipeline returns a pipeline for cfg, or cfg's validation error.

@@ -384,3 +384,32 @@ func TestMissingKeyFieldQuarantined(t *testing.T) {
 		t.Fatal("not quarantined under the message id")
 	}
 }
+
+// Two batches of one pipeline processing the same key at once: the second
+// waits for the first and finds a duplicate.
+func TestSameKeyInConcurrentBatches(t *testing.T) {
+	t.Parallel()
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	var calls sync.Map
+	sink := &recorder{fail: func(ev *consumer.Event) error {
+		if _, loaded := calls.LoadOrStore(ev.Key, true); !loaded {
+			entered <- struct{}{}
+			<-release
+		}
+		return nil
+	}}
+	p := newPipeline(t, consumer.Config{Routes: []consumer.Route{{Sinks: []consumer.NamedSink{{Name: "rec", Sink: sink}}}},
+		Key: keyParts(t, "id")})
+	ctx := context.Background()
+	first := make(chan []consumer.Outcome)
+	go func() { first <- p.Process(ctx, []*consumer.Message{msg("a", `{"id":1}`)}) }()
+	<-entered
+	second := make(chan []consumer.Outcome)
+	go func() { second <- p.Process(ctx, []*consumer.Message{msg("b", `{"id":1}`)}) }()
+	for p.Stats().Snapshot().BusyWaits == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	wantOutcomes(t, <-first, consumer.Delivered)
+	wantOutcomes(t, <-second, consumer.Duplicate)
+}

@@ -46,9 +46,12 @@ func (p *Pipeline) Process(ctx context.Context, msgs []*Message) []Outcome {
 	}
 	p.stats.events.Add(uint64(len(items)))
 
-	claimed := p.claim(ctx, items)
-	stopRenew := p.renew(ctx, claimed)
-	p.deliverAll(ctx, items, claimed)
+	// Each call claims under an owner of its own, so that two batches of
+	// this pipeline holding the same key exclude each other too.
+	owner := p.cfg.Owner + "/" + strconv.FormatUint(p.batches.Add(1), 10)
+	claimed := p.claim(ctx, owner, items)
+	stopRenew := p.renew(ctx, owner, claimed)
+	p.deliverAll(ctx, owner, items, claimed)
 	stopRenew()
 
 	out := make([]Outcome, len(msgs))
@@ -171,7 +174,7 @@ func (p *Pipeline) prepare(ev *Event, msg int, msgDoc any) *item {
 // claim claims the keys of the items that need delivering and returns those
 // claimed. Items whose key is done become Duplicates; items that stay busy
 // past BusyWait, or whose claim failed, become Failed.
-func (p *Pipeline) claim(ctx context.Context, items []*item) []*item {
+func (p *Pipeline) claim(ctx context.Context, owner string, items []*item) []*item {
 	first := map[string]*item{}
 	var pending []*item
 	for _, it := range items {
@@ -193,7 +196,7 @@ func (p *Pipeline) claim(ctx context.Context, items []*item) []*item {
 		for i, it := range pending {
 			keys[i] = it.ev.Key
 		}
-		states, err := p.cfg.Store.Claim(ctx, p.cfg.Owner, p.cfg.Lease, keys)
+		states, err := p.cfg.Store.Claim(ctx, owner, p.cfg.Lease, keys)
 		if err != nil {
 			p.log.Error("claim failed; messages left for redelivery", "err", err, "keys", len(keys))
 			for _, it := range pending {
@@ -236,7 +239,7 @@ func (p *Pipeline) claim(ctx context.Context, items []*item) []*item {
 
 // renew extends the claims of items every Lease/3 until the returned func is
 // called.
-func (p *Pipeline) renew(ctx context.Context, items []*item) func() {
+func (p *Pipeline) renew(ctx context.Context, owner string, items []*item) func() {
 	if len(items) == 0 {
 		return func() {}
 	}
@@ -258,7 +261,7 @@ func (p *Pipeline) renew(ctx context.Context, items []*item) func() {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := p.cfg.Store.Extend(ctx, p.cfg.Owner, p.cfg.Lease, keys); err != nil {
+				if err := p.cfg.Store.Extend(ctx, owner, p.cfg.Lease, keys); err != nil {
 					p.log.Warn("extending claims failed", "err", err, "keys", len(keys))
 				}
 			}
@@ -269,7 +272,7 @@ func (p *Pipeline) renew(ctx context.Context, items []*item) func() {
 
 // deliverAll quarantines the invalid items, delivers the claimed ones and
 // completes or releases their keys.
-func (p *Pipeline) deliverAll(ctx context.Context, items, claimed []*item) {
+func (p *Pipeline) deliverAll(ctx context.Context, owner string, items, claimed []*item) {
 	for _, it := range items {
 		switch {
 		case it.invalid != nil:
@@ -309,7 +312,7 @@ func (p *Pipeline) deliverAll(ctx context.Context, items, claimed []*item) {
 			for _, it := range claimed {
 				it.outcome, it.reason = Failed, err
 			}
-			p.finish(ctx, claimed, nil)
+			p.finish(ctx, owner, claimed, nil)
 			return
 		}
 		newest = v
@@ -352,11 +355,11 @@ func (p *Pipeline) deliverAll(ctx context.Context, items, claimed []*item) {
 		}()
 	}
 	wg.Wait()
-	p.finish(ctx, claimed, versions)
+	p.finish(ctx, owner, claimed, versions)
 }
 
 // finish completes the keys of handled items and releases the failed ones.
-func (p *Pipeline) finish(ctx context.Context, claimed []*item, versions []EntityVersion) {
+func (p *Pipeline) finish(ctx context.Context, owner string, claimed []*item, versions []EntityVersion) {
 	var done, failed []string
 	for _, it := range claimed {
 		if it.outcome == Failed {
@@ -369,7 +372,7 @@ func (p *Pipeline) finish(ctx context.Context, claimed []*item, versions []Entit
 	// already have the events.
 	sctx := context.WithoutCancel(ctx)
 	if len(done) > 0 {
-		if err := p.cfg.Store.Complete(sctx, p.cfg.Owner, done, versions); err != nil {
+		if err := p.cfg.Store.Complete(sctx, owner, done, versions); err != nil {
 			p.log.Error("marking keys done failed; messages left for redelivery", "err", err, "keys", len(done))
 			for _, it := range claimed {
 				if it.outcome != Failed {
@@ -380,7 +383,7 @@ func (p *Pipeline) finish(ctx context.Context, claimed []*item, versions []Entit
 		}
 	}
 	if len(failed) > 0 {
-		if err := p.cfg.Store.Release(sctx, p.cfg.Owner, failed); err != nil {
+		if err := p.cfg.Store.Release(sctx, owner, failed); err != nil {
 			p.log.Warn("releasing claims failed; they expire with their lease", "err", err, "keys", len(failed))
 		}
 	}
