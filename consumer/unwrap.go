@@ -3,6 +3,7 @@ package consumer
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 )
 
 // snsEnvelope is the part of an SNS notification envelope the pipeline reads.
@@ -54,8 +55,8 @@ func unwrap(m *Message) unwrapped {
 	if len(env.MessageAttributes) > 0 {
 		u.attributes = make(map[string]string, len(env.MessageAttributes))
 		for k, a := range env.MessageAttributes {
-			if a.Type == "Binary" {
-				continue
+			if base, _, _ := strings.Cut(a.Type, "."); base == "Binary" {
+				continue // Binary and Binary.<custom>: not text
 			}
 			u.attributes[k] = a.Value
 		}
