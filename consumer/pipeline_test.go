@@ -413,3 +413,36 @@ func TestSameKeyInConcurrentBatches(t *testing.T) {
 	wantOutcomes(t, <-first, consumer.Delivered)
 	wantOutcomes(t, <-second, consumer.Duplicate)
 }
+
+// FuzzProcess runs arbitrary bodies through a pipeline that unwraps,
+// splits, keys, orders and routes: it must never panic, and every message
+// gets an outcome.
+func FuzzProcess(f *testing.F) {
+	f.Add(`{"Type":"Notification","MessageId":"m","TopicArn":"arn:t","Message":"{\"Events\":[{\"id\":1,\"v\":2}]}"}`)
+	f.Add(`{"Events":[{"id":1,"v":"2023-11-27T05:40:45+0000"},{"id":1,"v":1},{"id":"x"}],"EventDocId":"d"}`)
+	f.Add(`{"Events":{"id":1}}`)
+	f.Add(`not json`)
+	f.Add(`{"Events":[[],null,1,"s"]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		p := newPipeline(t, consumer.Config{
+			Key:        keyParts(t, "message:EventDocId", "id"),
+			Split:      consumer.MustParsePath("Events"),
+			Entity:     consumer.MustParsePath("id"),
+			Version:    consumer.MustParsePath("v"),
+			Quarantine: &quarantineRec{},
+			Routes: []consumer.Route{
+				{Field: consumer.MustParsePath("id"), Values: []string{"1"}, Sinks: []consumer.NamedSink{{Name: "a", Sink: &recorder{}}}},
+				{Sinks: []consumer.NamedSink{{Name: "b", Sink: &recorder{}}}},
+			},
+		})
+		out := p.Process(context.Background(), []*consumer.Message{msg("m1", body), msg("m2", body)})
+		if len(out) != 2 {
+			t.Fatalf("%d outcomes", len(out))
+		}
+		for _, o := range out {
+			if o == consumer.Failed {
+				t.Fatalf("failed outcome for %q", body)
+			}
+		}
+	})
+}

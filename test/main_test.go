@@ -83,6 +83,7 @@ var testTmp string
 // server is one running herald process.
 type server struct {
 	args []string // flags given to "herald serve", without --listen
+	env  []string // extra environment, KEY=VALUE
 	addr string   // host:port it listens on
 	// URL is the base URL, e.g. http://127.0.0.1:41234.
 	URL string
@@ -97,8 +98,8 @@ var listenRE = regexp.MustCompile(`msg="herald listening" addr=(http://\S+)`)
 
 // launch starts herald serve with args on listen and waits until it is
 // healthy.
-func launch(listen string, args []string) (*server, error) {
-	s := &server{args: args}
+func launch(listen string, args []string, env ...string) (*server, error) {
+	s := &server{args: args, env: env}
 	if err := s.start(listen); err != nil {
 		return nil, err
 	}
@@ -108,6 +109,9 @@ func launch(listen string, args []string) (*server, error) {
 func (s *server) start(listen string) error {
 	argv := append([]string{"serve", "--listen", listen}, s.args...)
 	cmd := exec.Command(heraldBin, argv...)
+	if len(s.env) > 0 {
+		cmd.Env = append(cmd.Environ(), s.env...)
+	}
 	cmd.Stdout = io.Discard
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -240,10 +244,16 @@ func (s *server) restart(t testing.TB) {
 // the test fails.
 func startServer(t testing.TB, args ...string) *server {
 	t.Helper()
+	return startServerEnv(t, nil, args...)
+}
+
+// startServerEnv is startServer with extra environment (KEY=VALUE).
+func startServerEnv(t testing.TB, env []string, args ...string) *server {
+	t.Helper()
 	if !hasStoreFlag(args) {
 		args = append(args, "--data", t.TempDir())
 	}
-	s, err := launch("127.0.0.1:0", args)
+	s, err := launch("127.0.0.1:0", args, env...)
 	if err != nil {
 		t.Fatal(err)
 	}

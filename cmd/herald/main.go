@@ -1,5 +1,6 @@
-// Command herald is Herald's single binary: the SQS-compatible broker
-// (serve) and its benchmark (bench).
+// Command herald is Herald's single binary: the SQS- and SNS-compatible
+// broker (serve), the notification consumer (listen) and the benchmark
+// (bench).
 package main
 
 import (
@@ -40,14 +41,15 @@ type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
-const usage = `Herald: status-change notifications over SQS. Today it is the broker;
-the publisher and the consumer follow.
+const usage = `Herald: status-change notifications over SQS and SNS: the broker and the
+consumer; the publisher follows.
 
 Usage:
   herald <command> [flags]
 
 Commands:
-  serve   run the broker (SQS JSON 1.0 and Query protocols, durable store)
+  serve   run the broker (SQS JSON 1.0 and Query protocols, SNS, durable store)
+  listen  consume notifications: dedupe, order, route to sinks, then delete
   bench   measure a running broker's throughput and latency
   version print the version
 
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "serve":
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "listen":
+		return runListen(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

@@ -17,10 +17,11 @@ const (
 	ScenarioReceiveDelete = "receive-delete"
 	ScenarioLatency       = "latency"
 	ScenarioFanout        = "fanout"
+	ScenarioConsume       = "consume"
 )
 
 // allScenarios is what --scenario all runs.
-var allScenarios = []string{ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency, ScenarioFanout}
+var allScenarios = []string{ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency, ScenarioFanout, ScenarioConsume}
 
 // maxMessageSize is SQS's limit on one message and on one batch's payload.
 const maxMessageSize = 256 * 1024
@@ -37,6 +38,7 @@ type Config struct {
 	Prefill     int           // messages to prefill for receive-delete; 0 = fill for Duration
 	JSON        bool          // also print the results as JSON
 	RawDelivery bool          // fanout subscribes with RawMessageDelivery=true
+	CPUProfile  string        // write this process's CPU profile here
 }
 
 const usageText = `Usage: herald bench [flags]
@@ -63,7 +65,12 @@ Scenarios:
                   clients Publish in a closed loop while 2 workers per queue
                   receive and delete: publishes/s, deliveries/s, and latency
                   per delivery from Publish to ReceiveMessage.
-  all             all five, in that order.
+  consume         the consumer (herald listen's pipeline, in this process):
+                  prefills the queue, then --concurrency pollers drain it
+                  through two-phase dedupe in an embedded SQLite store into
+                  an in-process Kafka (kfake), deleting after each ack:
+                  events/s delivered.
+  all             all six, in that order.
 
 Progress goes to stderr once per second; the results table to stdout.
 The benchmark runs with GOGC=400 unless GOGC is set, so that its own garbage
@@ -85,14 +92,15 @@ func ParseFlags(args []string, stderr io.Writer) (*Config, error) {
 	}
 	var scenario string
 	fs.StringVar(&c.Endpoint, "endpoint", "http://127.0.0.1:9324", "base `URL` of the broker to measure")
-	fs.StringVar(&scenario, "scenario", "all", "`scenarios` to run: send, batch-send, receive-delete, latency, fanout, all, or a comma-separated list")
+	fs.StringVar(&scenario, "scenario", "all", "`scenarios` to run: send, batch-send, receive-delete, latency, fanout, consume, all, or a comma-separated list")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured `time` of each scenario (receive-delete's prefill comes on top)")
 	fs.IntVar(&c.Concurrency, "concurrency", 16, "concurrent clients (goroutines) in the send, batch-send, receive-delete and fanout scenarios")
 	fs.IntVar(&c.BodySize, "body-size", 256, "message body size in `bytes` (1 to 262144; batches shrink below 10 entries when 10 bodies exceed 256 KiB)")
 	fs.Float64Var(&c.Rate, "rate", 1000, "paced send `rate` in msgs/s of the latency scenario")
 	fs.StringVar(&c.QueuePrefix, "queue-prefix", "herald-bench", "`prefix` of the queue names the benchmark creates (letters, digits, - and _)")
-	fs.IntVar(&c.Prefill, "prefill", 0, "`messages` to put in the receive-delete queue before measuring; 0 means batch-send for --duration")
+	fs.IntVar(&c.Prefill, "prefill", 0, "`messages` to put in the receive-delete and consume queues before measuring; 0 means batch-send for --duration")
 	fs.BoolVar(&c.RawDelivery, "raw-delivery", false, "fanout subscriptions deliver the raw message (no signed JSON envelope)")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the benchmark process's CPU profile to `file` (the consume scenario runs the consumer in this process)")
 	fs.BoolVar(&c.JSON, "json", false, "also print the results as one JSON object on stdout, after the table")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -117,7 +125,7 @@ func parseScenarios(s string) ([]string, error) {
 		switch name {
 		case "all":
 			names = allScenarios
-		case ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency, ScenarioFanout:
+		case ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency, ScenarioFanout, ScenarioConsume:
 			names = []string{name}
 		default:
 			return nil, fmt.Errorf("--scenario: unknown scenario %q (want send, batch-send, receive-delete, latency or all)", name)

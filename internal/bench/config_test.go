@@ -54,7 +54,7 @@ func TestParseFlagsAllScenarioWithOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"latency", "send", "batch-send", "receive-delete", "fanout"}; !slices.Equal(c.Scenarios, want) {
+	if want := []string{"latency", "send", "batch-send", "receive-delete", "fanout", "consume"}; !slices.Equal(c.Scenarios, want) {
 		t.Errorf("scenarios %v, want %v", c.Scenarios, want)
 	}
 }

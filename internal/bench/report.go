@@ -97,6 +97,19 @@ func (r *Result) Notes() string {
 		if r.QueueLeft >= 0 && r.QueueLeft != r.ExpectedLeft {
 			n = append(n, fmt.Sprintf("queue holds %s, expected %s", groupDigits(r.QueueLeft), groupDigits(r.ExpectedLeft)))
 		}
+	case ScenarioConsume:
+		n = append(n, fmt.Sprintf("%d pollers, SQS → dedupe (SQLite) → Kafka (kfake, acks=all) → delete; %s duplicates", r.Clients, groupDigits(r.Duplicates)))
+		if p := r.Prefill; p != nil {
+			n = append(n, fmt.Sprintf("prefill %s msgs at %s msgs/s", groupDigits(p.Messages), groupDigits(int64(p.Rate()+0.5))))
+		}
+		if r.Drained {
+			n = append(n, fmt.Sprintf("drained after %.1fs", r.Elapsed.Seconds()))
+		} else if r.ExpectedLeft > 0 {
+			n = append(n, fmt.Sprintf("%s not consumed within --duration", groupDigits(r.ExpectedLeft)))
+		}
+		if r.QueueLeft > 0 {
+			n = append(n, fmt.Sprintf("queue holds %s", groupDigits(r.QueueLeft)))
+		}
 	case ScenarioLatency:
 		n = append(n, fmt.Sprintf("open loop at %s msgs/s; latency from scheduled time", groupDigits(int64(r.TargetRate+0.5))))
 		if r.Service != nil && r.Service.Count() > 0 {

@@ -47,6 +47,8 @@ func (r *runner) runScenario(ctx context.Context, name string) (*Result, error) 
 		res, err = r.receiveDelete(ctx, url)
 	case ScenarioLatency:
 		res = r.latency(ctx, url)
+	case ScenarioConsume:
+		res, err = r.consume(ctx, url)
 	default:
 		return nil, fmt.Errorf("unknown scenario %q", name)
 	}
