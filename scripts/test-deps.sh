@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the black-box tests in test/ need, when it is missing.
+# Installs what the black-box tests in test/ and the PostgreSQL store tests
+# need, when it is missing.
 # Idempotent; runs as root with no stdin; exits non-zero on failure.
 #
 # Two families of real SQS clients are exercised:
@@ -25,6 +26,12 @@ if ! dpkg-query -W -f='${Status}' awscli 2>/dev/null | grep -q 'install ok insta
   || [ ! -x /usr/bin/aws ]; then
   missing+=(awscli)
 fi
+# PostgreSQL server binaries, for scripts/postgres.sh (the consumer's
+# PostgreSQL store tests). Debian's postgresql package brings the newest
+# server version into /usr/lib/postgresql/VERSION/bin.
+if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+  missing+=(postgresql)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then
@@ -42,7 +49,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "apt-get install -y --no-install-recommends ${missing[*]}"
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 else
-  say "Debian python3-boto3 and awscli already installed"
+  say "Debian python3-boto3, awscli and postgresql already installed"
 fi
 /usr/bin/python3 -c 'import boto3, botocore; print("test-deps: /usr/bin/python3 boto3", boto3.__version__, "botocore", botocore.__version__)'
 /usr/bin/aws --version </dev/null | sed 's/^/test-deps: \/usr\/bin\/aws /'

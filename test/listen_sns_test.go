@@ -35,10 +35,10 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 		SerialNumber: big.NewInt(time.Now().UnixNano()),
 		Subject:      pkix.Name{CommonName: "herald listen test"},
 		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:         true, BasicConstraintsValid: true,
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:        true, BasicConstraintsValid: true,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -56,7 +56,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 
 const (
 	ingestCompleted = `{ "operation": "job-completed", "input": { "src": { "bucket": "ingest-bucket", "key": "demo-02/demo-02.mp4", "type": "video" }, "restore": { "startTime": 1572428433387, "endTime": 1572428433387 }, "checksum": { "algorithm": "md5", "fileSize": 5885585, "computed": "f0c34a09ab84db214e4c7bd6a164e5e9", "storeChecksumOnTagging": true, "startTime": 1572428434655, "endTime": 1572428434969, "comparedWith": "object-metadata", "comparedResult": "MATCHED", "tagUpdated": true }, "mediainfo": { "output": "7f9e/demo-02/mediainfo/output.xml" }, "transcode": { "jobId": "1572428437358-yjfe1o", "destination": "7f9e/demo-02/transcoded/" }, "indexer": { "terms": [ "lastModified", "timestamp", "basename", "fileSize", "mime", "mediainfo", "uuid", "key", "type", "md5" ] } }, "progress": 0, "uuid": "7f9e", "status": "COMPLETED", "stateMachine": "SO0050-m2csolution-ingest" }`
-	labelingError = `{ "uuid": "7f9e", "stateMachine": "SO0050-m2csolution-gt-labeling", "status": "ERROR", "errorMessage": "Cannot destructure property ` + "`workerId`" + ` of 'undefined' or 'null'.", "input": { "uuid": "7f9e" } }`
+	labelingError   = `{ "uuid": "7f9e", "stateMachine": "SO0050-m2csolution-gt-labeling", "status": "ERROR", "errorMessage": "Cannot destructure property ` + "`workerId`" + ` of 'undefined' or 'null'.", "input": { "uuid": "7f9e" } }`
 )
 
 // The media-processing seed: job notifications published to an SNS topic
