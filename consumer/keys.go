@@ -1,11 +1,14 @@
 package consumer
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // A KeyPart is one component of an event's deduplication key.
@@ -122,8 +125,22 @@ func buildKey(parts []KeyPart, ev *Event, msgDoc any) (string, error) {
 		b.WriteByte('#')
 		b.WriteString(strconv.Itoa(ev.Index))
 	}
-	return b.String(), nil
+	return storableKey(b.String()), nil
 }
+
+// storableKey returns key unchanged when every store can hold it, else
+// "sha256:" and its hash in hex: PostgreSQL text holds neither NUL nor
+// invalid UTF-8, and a key is at most maxKeyLen bytes.
+func storableKey(key string) string {
+	if len(key) <= maxKeyLen && utf8.ValidString(key) && !strings.ContainsRune(key, 0) {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// maxKeyLen bounds a stored key.
+const maxKeyLen = 1024
 
 var defaultKey = []KeyPart{{text: "$message_id", kind: keyMessageID}}
 

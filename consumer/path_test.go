@@ -1,10 +1,13 @@
 package consumer_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/herald-dev/herald/consumer"
+	"github.com/herald-dev/herald/consumer/store/memory"
 )
 
 const s3Doc = `{"Records":[
@@ -108,4 +111,25 @@ func FuzzParsePath(f *testing.F) {
 			_ = consumer.ValueString(v)
 		}
 	})
+}
+
+func TestUnstorableKeysHashed(t *testing.T) {
+	t.Parallel()
+	store := memory.New()
+	sink := &recorder{}
+	p, err := consumer.NewPipeline(consumer.Config{Store: store, Logger: quiet(), Key: keyParts(t, "id"),
+		Routes: []consumer.Route{{Sinks: []consumer.NamedSink{{Name: "rec", Sink: sink}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := p.Process(context.Background(), []*consumer.Message{
+		msg("a", `{"id":"nul\u0000byte"}`), msg("b", `{"id":"`+strings.Repeat("x", 2000)+`"}`), msg("c", `{"id":"plain"}`),
+	})
+	if fmt.Sprint(out) != "[delivered delivered delivered]" {
+		t.Fatalf("outcomes %v", out)
+	}
+	keys := sink.keys()
+	if !strings.HasPrefix(keys[0], "plain") || !strings.HasPrefix(keys[1], "sha256:") || !strings.HasPrefix(keys[2], "sha256:") {
+		t.Fatalf("keys %q", keys)
+	}
 }

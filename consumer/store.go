@@ -42,6 +42,10 @@ type EntityVersion struct {
 //
 // Every method takes a batch so that a whole received batch costs one
 // transaction; the slices may be empty. Keys within one call are distinct.
+// Keys and entities are valid UTF-8 without NUL bytes (the pipeline hashes
+// any key that is not). Every method returns an error for a done context,
+// an empty owner or a lease that is not positive, and changes nothing then.
+// Close may be called twice.
 type Store interface {
 	// Claim tries to take each key for owner until now+lease. A key that is
 	// absent, released, or claimed by anyone with an expired lease becomes

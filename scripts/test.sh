@@ -10,6 +10,12 @@ step() { printf '\n==> %s\n' "$*"; }
 step "installing test dependencies"
 bash scripts/test-deps.sh
 
+step "starting a throwaway PostgreSQL (the consumer's shared store)"
+HERALD_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start)
+export HERALD_TEST_POSTGRES_URL
+trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+echo "$HERALD_TEST_POSTGRES_URL"
+
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

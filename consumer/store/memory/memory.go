@@ -5,6 +5,8 @@ package memory
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -31,8 +33,26 @@ func New() *Store {
 	return &Store{keys: map[string]*entry{}, versions: map[string]int64{}, now: time.Now}
 }
 
+// check refuses what every store refuses: a done context, an empty owner,
+// a lease that is not positive (when the call takes one).
+func check(ctx context.Context, owner string, lease time.Duration, needLease bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if owner == "" {
+		return errors.New("memory store: empty owner")
+	}
+	if needLease && lease <= 0 {
+		return fmt.Errorf("memory store: lease %v is not positive", lease)
+	}
+	return nil
+}
+
 // Claim implements consumer.Store.
-func (s *Store) Claim(_ context.Context, owner string, lease time.Duration, keys []string) ([]consumer.ClaimState, error) {
+func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration, keys []string) ([]consumer.ClaimState, error) {
+	if err := check(ctx, owner, lease, true); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -56,7 +76,10 @@ func (s *Store) Claim(_ context.Context, owner string, lease time.Duration, keys
 }
 
 // Complete implements consumer.Store.
-func (s *Store) Complete(_ context.Context, owner string, keys []string, versions []consumer.EntityVersion) error {
+func (s *Store) Complete(ctx context.Context, owner string, keys []string, versions []consumer.EntityVersion) error {
+	if err := check(ctx, owner, 0, false); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -72,7 +95,10 @@ func (s *Store) Complete(_ context.Context, owner string, keys []string, version
 }
 
 // Release implements consumer.Store.
-func (s *Store) Release(_ context.Context, owner string, keys []string) error {
+func (s *Store) Release(ctx context.Context, owner string, keys []string) error {
+	if err := check(ctx, owner, 0, false); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range keys {
@@ -84,7 +110,10 @@ func (s *Store) Release(_ context.Context, owner string, keys []string) error {
 }
 
 // Extend implements consumer.Store.
-func (s *Store) Extend(_ context.Context, owner string, lease time.Duration, keys []string) error {
+func (s *Store) Extend(ctx context.Context, owner string, lease time.Duration, keys []string) error {
+	if err := check(ctx, owner, lease, true); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -97,7 +126,10 @@ func (s *Store) Extend(_ context.Context, owner string, lease time.Duration, key
 }
 
 // Versions implements consumer.Store.
-func (s *Store) Versions(_ context.Context, entities []string) (map[string]int64, error) {
+func (s *Store) Versions(ctx context.Context, entities []string) (map[string]int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[string]int64, len(entities))
@@ -110,7 +142,10 @@ func (s *Store) Versions(_ context.Context, entities []string) (map[string]int64
 }
 
 // Purge implements consumer.Store.
-func (s *Store) Purge(_ context.Context, before time.Time) (int64, error) {
+func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()

@@ -1,0 +1,295 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/herald-dev/herald/consumer"
+)
+
+type opKind uint8
+
+const (
+	opClaim opKind = iota
+	opComplete
+	opRelease
+	opExtend
+	opPurge
+)
+
+// Request states. A request moves from waiting to taken (by the writer,
+// which then always answers on done) or to abandoned (by its caller, whose
+// context ended first; the writer then skips it).
+const (
+	waiting int32 = iota
+	taken
+	abandoned
+)
+
+// request is one write call waiting for the writer.
+type request struct {
+	kind     opKind
+	owner    string
+	lease    time.Duration
+	keys     []string
+	versions []consumer.EntityVersion
+	before   int64 // opPurge: cutoff, Unix nanoseconds
+	limit    int   // opPurge: most rows to delete
+
+	states []consumer.ClaimState // opClaim result, one per key
+	n      int64                 // opPurge result: rows deleted
+
+	state atomic.Int32
+	done  chan error // capacity 1
+}
+
+// do hands r to the writer and waits for its commit. If ctx ends before
+// the writer takes r, do returns ctx's error and r is never applied; once
+// taken, do waits for the commit whatever ctx does.
+func (s *Store) do(ctx context.Context, r *request) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(r.keys) == 0 && len(r.versions) == 0 && r.kind != opPurge {
+		return s.checkOpen()
+	}
+	r.done = make(chan error, 1)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.pending = append(s.pending, r)
+	s.waiting.Add(1)
+	s.mu.Unlock()
+	s.signal()
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(waiting, abandoned) {
+			s.waiting.Add(-1)
+			return ctx.Err()
+		}
+		return <-r.done
+	}
+}
+
+func (s *Store) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the writer goroutine: it commits groups of pending requests until
+// the store is closed and nothing is pending.
+func (s *Store) run() {
+	defer close(s.stopped)
+	var group []*request
+	for {
+		s.mu.Lock()
+		group = s.takeLocked(group[:0])
+		idle := len(s.pending) == 0
+		closing := s.closed
+		s.mu.Unlock()
+		if len(group) > 0 {
+			s.commit(group)
+			clear(group)
+			continue
+		}
+		if idle && closing {
+			return
+		}
+		if idle {
+			<-s.wake
+		}
+	}
+}
+
+// takeLocked moves up to maxGroup waiting requests from pending to group,
+// in arrival order, dropping abandoned ones. s.mu is held.
+func (s *Store) takeLocked(group []*request) []*request {
+	i := 0
+	for ; i < len(s.pending) && len(group) < s.maxGroup; i++ {
+		if r := s.pending[i]; r.state.CompareAndSwap(waiting, taken) {
+			group = append(group, r)
+		}
+	}
+	rest := copy(s.pending, s.pending[i:])
+	clear(s.pending[rest:])
+	s.pending = s.pending[:rest]
+	return group
+}
+
+// commit applies group in one transaction and answers every request in it.
+func (s *Store) commit(group []*request) {
+	err := s.w.apply(group, time.Now().UnixNano())
+	if err != nil {
+		s.failed.Add(1)
+		err = fmt.Errorf("transaction of %d calls: %w", len(group), err)
+	} else {
+		s.transactions.Add(1)
+		s.calls.Add(uint64(len(group)))
+	}
+	for _, r := range group {
+		s.waiting.Add(-1)
+		r.done <- err
+	}
+}
+
+// writer owns the write connection and its prepared statements.
+type writer struct {
+	conn *sql.Conn
+
+	claim, isDone, complete, version, release, extend, purgeDone, purgeExpired *sql.Stmt
+}
+
+func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
+	w := &writer{conn: conn}
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		// A key not done is taken when unclaimed, claimed by owner itself,
+		// or claimed with an expired lease (?4 is now). No row changes
+		// when the key is done or busy: isDone tells which.
+		{&w.claim, `INSERT INTO claims (key, owner, expires)
+			SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM done WHERE key = ?1)
+			ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires = excluded.expires
+			WHERE claims.owner = excluded.owner OR claims.expires <= ?4`},
+		{&w.isDone, `SELECT 1 FROM done WHERE key = ?1`},
+		// The trigger done_unclaims drops the key's claim.
+		{&w.complete, `INSERT INTO done (key, at) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING`},
+		{&w.version, `INSERT INTO versions (entity, version) VALUES (?1, ?2)
+			ON CONFLICT (entity) DO UPDATE SET version = excluded.version
+			WHERE excluded.version > versions.version`},
+		{&w.release, `DELETE FROM claims WHERE key = ?1 AND owner = ?2`},
+		{&w.extend, `UPDATE claims SET expires = ?3 WHERE key = ?1 AND owner = ?2 AND expires > ?4`},
+		{&w.purgeDone, `DELETE FROM done WHERE key IN
+			(SELECT key FROM done WHERE at < ?1 ORDER BY at LIMIT ?2)`},
+		{&w.purgeExpired, `DELETE FROM claims WHERE key IN
+			(SELECT key FROM claims WHERE expires <= ?1 LIMIT ?2)`},
+	} {
+		st, err := conn.PrepareContext(ctx, p.sql)
+		if err != nil {
+			_ = w.close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*p.stmt = st
+	}
+	return w, nil
+}
+
+func (w *writer) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{w.claim, w.isDone, w.complete, w.version, w.release, w.extend, w.purgeDone, w.purgeExpired} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	errs = append(errs, w.conn.Close())
+	return errors.Join(errs...)
+}
+
+// apply runs group in one transaction at time now (Unix nanoseconds). On
+// error nothing of group is committed.
+func (w *writer) apply(group []*request, now int64) (err error) {
+	// The writer is never cancelled by one caller: a taken request is
+	// always answered.
+	ctx := context.Background()
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+		}
+	}()
+	for _, r := range group {
+		if err := w.applyOne(ctx, r, now); err != nil {
+			return err
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (w *writer) applyOne(ctx context.Context, r *request, now int64) error {
+	switch r.kind {
+	case opClaim:
+		until := addSat(now, int64(r.lease))
+		for i, k := range r.keys {
+			n, err := execN(ctx, w.claim, k, r.owner, until, now)
+			if err != nil {
+				return fmt.Errorf("claim: %w", err)
+			}
+			if n == 1 {
+				r.states[i] = consumer.Claimed
+				continue
+			}
+			var one int
+			switch err := w.isDone.QueryRowContext(ctx, k).Scan(&one); {
+			case err == nil:
+				r.states[i] = consumer.Done
+			case errors.Is(err, sql.ErrNoRows):
+				r.states[i] = consumer.Busy
+			default:
+				return fmt.Errorf("claim: %w", err)
+			}
+		}
+	case opComplete:
+		for _, k := range r.keys {
+			if _, err := w.complete.ExecContext(ctx, k, now); err != nil {
+				return fmt.Errorf("complete: %w", err)
+			}
+		}
+		for _, v := range r.versions {
+			if _, err := w.version.ExecContext(ctx, v.Entity, v.Version); err != nil {
+				return fmt.Errorf("version: %w", err)
+			}
+		}
+	case opRelease:
+		for _, k := range r.keys {
+			if _, err := w.release.ExecContext(ctx, k, r.owner); err != nil {
+				return fmt.Errorf("release: %w", err)
+			}
+		}
+	case opExtend:
+		until := addSat(now, int64(r.lease))
+		for _, k := range r.keys {
+			if _, err := w.extend.ExecContext(ctx, k, r.owner, until, now); err != nil {
+				return fmt.Errorf("extend: %w", err)
+			}
+		}
+	case opPurge:
+		n, err := execN(ctx, w.purgeDone, r.before, r.limit)
+		if err != nil {
+			return fmt.Errorf("purge done: %w", err)
+		}
+		if int(n) < r.limit {
+			m, err := execN(ctx, w.purgeExpired, now, r.limit-int(n))
+			if err != nil {
+				return fmt.Errorf("purge expired: %w", err)
+			}
+			n += m
+		}
+		r.n = n
+	}
+	return nil
+}
+
+// execN runs st and returns the number of rows it changed.
+func execN(ctx context.Context, st *sql.Stmt, args ...any) (int64, error) {
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
