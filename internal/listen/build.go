@@ -44,7 +44,7 @@ type Options struct {
 }
 
 // openStore opens the store named by spec.
-func openStore(ctx context.Context, spec string, log *slog.Logger) (consumer.Store, string, error) {
+func openStore(ctx context.Context, spec string) (consumer.Store, string, error) {
 	if spec == "" {
 		spec = DefaultStore
 	}

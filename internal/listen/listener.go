@@ -84,7 +84,7 @@ func Build(ctx context.Context, f *File, o Options) (l *Listener, err error) {
 		return l, err
 	}
 	// Store.
-	store, desc, err := openStore(ctx, f.Store, o.Logger)
+	store, desc, err := openStore(ctx, f.Store)
 	if err != nil {
 		return l, err
 	}
