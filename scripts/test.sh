@@ -40,7 +40,7 @@ step "fuzzing parsers (${FUZZTIME:-10s} each)"
 for spec in internal/sqsapi:FuzzQueryDecode internal/sqsapi:FuzzJSONRequest internal/sqsapi:FuzzQueryRequest \
   internal/awsquery:FuzzDecode internal/snsapi:FuzzSNSRequest internal/snsfilter:FuzzParse internal/snsmsg:FuzzParse \
   internal/snsverify:FuzzVerify consumer:FuzzParsePath consumer:FuzzProcess consumer/sinks:FuzzSanitizeName \
-  consumer/snshttp:FuzzHandler internal/listen:FuzzParse publisher/format:FuzzRender; do
+  consumer/snshttp:FuzzHandler internal/listen:FuzzParse publisher/format:FuzzRender publisher/subscription:FuzzMatches publisher/webhook:FuzzVerify; do
   pkg=${spec%%:*} target=${spec#*:}
   go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-10s}" -fuzzminimizetime 5s "./${pkg}/"
 done
