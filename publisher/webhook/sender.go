@@ -136,6 +136,9 @@ type Result struct {
 // url must be https (or http: whether plain http is acceptable is the
 // subscription's validation to decide) and carry no credentials.
 func (s *Sender) Send(ctx context.Context, rawURL, id string, msg *format.Message, secrets []Secret) (*Result, error) {
+	// The attempt is timed from before its deadline is set, so that a
+	// timed-out attempt never reports less than the timeout.
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	req, err := s.newRequest(ctx, rawURL, id, msg, secrets)
@@ -143,7 +146,6 @@ func (s *Sender) Send(ctx context.Context, rawURL, id string, msg *format.Messag
 		return nil, &Error{Err: err}
 	}
 
-	start := time.Now()
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return &Result{Duration: time.Since(start)}, &Error{Retriable: true, Err: err}
