@@ -176,12 +176,54 @@ func (s step) apply(v any, out []any) []any {
 }
 
 // First returns the first value the path selects and whether there was one.
+// It walks the document depth first and stops at the first value, without
+// allocating (routing and subscription filters call it per event).
 func (p Path) First(doc any) (any, bool) {
-	vs := p.Values(doc)
-	if len(vs) == 0 {
-		return nil, false
+	return first(p.steps, doc)
+}
+
+func first(steps []step, v any) (any, bool) {
+	if len(steps) == 0 {
+		return v, true
 	}
-	return vs[0], true
+	s := steps[0]
+	if s.hasName {
+		switch x := v.(type) {
+		case map[string]any:
+			m, ok := x[s.name]
+			if !ok {
+				return nil, false
+			}
+			v = m
+		case []any:
+			if s.index < 0 || s.index >= len(x) || s.isIndex || s.each {
+				return nil, false
+			}
+			v = x[s.index]
+		default:
+			return nil, false
+		}
+	}
+	switch {
+	case s.each:
+		arr, ok := v.([]any)
+		if !ok {
+			return nil, false
+		}
+		for _, e := range arr {
+			if r, ok := first(steps[1:], e); ok {
+				return r, true
+			}
+		}
+		return nil, false
+	case s.isIndex:
+		arr, ok := v.([]any)
+		if !ok || s.index >= len(arr) {
+			return nil, false
+		}
+		v = arr[s.index]
+	}
+	return first(steps[1:], v)
 }
 
 // ValueString renders a selected value as text: strings as they are,

@@ -107,8 +107,13 @@ func FuzzParsePath(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, v := range p.Values(d) {
+		vs := p.Values(d)
+		for _, v := range vs {
 			_ = consumer.ValueString(v)
+		}
+		got, ok := p.First(d)
+		if ok != (len(vs) > 0) || (ok && consumer.ValueString(got) != consumer.ValueString(vs[0])) {
+			t.Fatalf("%s: First = %v, %v; Values = %v", path, got, ok, vs)
 		}
 	})
 }
@@ -131,5 +136,24 @@ func TestUnstorableKeysHashed(t *testing.T) {
 	keys := sink.keys()
 	if !strings.HasPrefix(keys[0], "plain") || !strings.HasPrefix(keys[1], "sha256:") || !strings.HasPrefix(keys[2], "sha256:") {
 		t.Fatalf("keys %q", keys)
+	}
+}
+
+// First agrees with Values on every path of TestPathValues' document and
+// allocates nothing.
+func TestPathFirstAgreesWithValues(t *testing.T) {
+	doc, _ := consumer.DecodeJSON([]byte(s3Doc))
+	for _, text := range []string{"Records[].s3.object.sequencer", "Records[1].s3.object.key", "Records[2].s3", "Records.s3",
+		"missing.deep", "/Records/0/s3/object/key", "/a~1b/m~0n", "/Records/x", "flag", "none", "Records[].s3.object.eTag"} {
+		p := consumer.MustParsePath(text)
+		vs := p.Values(doc)
+		got, ok := p.First(doc)
+		if ok != (len(vs) > 0) || (ok && consumer.ValueString(got) != consumer.ValueString(vs[0])) {
+			t.Errorf("%s: First = %v, %v; Values = %v", text, got, ok, vs)
+		}
+	}
+	p := consumer.MustParsePath("Records[].s3.object.eTag")
+	if n := testing.AllocsPerRun(100, func() { p.First(doc) }); n != 0 {
+		t.Errorf("First allocates %v times", n)
 	}
 }
