@@ -9,11 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/herald-dev/herald/consumer"
@@ -35,30 +32,7 @@ const consumeTopic = "herald-bench-consume"
 // last delivery.
 func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 	workers := r.cfg.Concurrency
-	entries := r.batchEntries(r.cfg.batchSize())
-	bs := int64(len(entries))
-	byCount := r.cfg.Prefill > 0
-	var left atomic.Int64
-	left.Store(int64(r.cfg.Prefill))
-	d := r.cfg.Duration
-	if byCount {
-		d = 24 * time.Hour
-	}
-	pre := r.closedLoop(ctx, ScenarioConsume+" prefill", workers, d, func(ctx context.Context, w int) outcome {
-		n := bs
-		if byCount {
-			after := left.Add(-bs)
-			if after+bs <= 0 {
-				return outcome{skip: true, done: true}
-			}
-			n = min(bs, after+bs)
-		}
-		out, err := r.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: entries[:n]})
-		if err != nil {
-			return outcome{err: err}
-		}
-		return outcome{msgs: len(out.Successful), failed: len(out.Failed)}
-	})
+	pre, bs := r.prefill(ctx, ScenarioConsume+" prefill", url, nil)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -165,7 +139,7 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 		Scenario: ScenarioConsume, Clients: workers,
 		Messages: int64(last.Delivered), Elapsed: lastDone, Errors: int64(last.Failed),
 		Latency: hist, LatencyOf: "Kafka delivery (produce to ack)",
-		Prefill:      &Phase{Messages: pre.msgs, Elapsed: pre.elapsed, Errors: pre.errors, BatchSize: int(bs)},
+		Prefill:      &Phase{Messages: pre.msgs, Elapsed: pre.elapsed, Errors: pre.errors, BatchSize: bs},
 		Duplicates:   int64(last.Duplicates),
 		Drained:      int64(last.Delivered+last.Duplicates) >= pre.msgs,
 		ExpectedLeft: pre.msgs - int64(last.Delivered+last.Duplicates),

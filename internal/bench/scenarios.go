@@ -72,36 +72,8 @@ func (r *runner) batchSend(ctx context.Context, url string) *Result {
 // from Concurrency workers, and checks that no message id came twice.
 func (r *runner) receiveDelete(ctx context.Context, url string) (*Result, error) {
 	workers := r.cfg.Concurrency
-	entries := r.batchEntries(r.cfg.batchSize())
-	bs := int64(len(entries))
-
-	// Prefill: for Duration, or until Prefill messages are sent.
-	byCount := r.cfg.Prefill > 0
-	var left atomic.Int64
-	left.Store(int64(r.cfg.Prefill))
-	d := r.cfg.Duration
-	if byCount {
-		d = 24 * time.Hour
-	}
 	sent := make([][]string, workers)
-	pre := r.closedLoop(ctx, ScenarioReceiveDelete+" prefill", workers, d, func(ctx context.Context, w int) outcome {
-		n := bs
-		if byCount {
-			after := left.Add(-bs)
-			if after+bs <= 0 {
-				return outcome{skip: true, done: true}
-			}
-			n = min(bs, after+bs)
-		}
-		out, err := r.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: entries[:n]})
-		if err != nil {
-			return outcome{err: err}
-		}
-		for _, s := range out.Successful {
-			sent[w] = append(sent[w], aws.ToString(s.MessageId))
-		}
-		return outcome{msgs: len(out.Successful), failed: len(out.Failed)}
-	})
+	pre, bs := r.prefill(ctx, ScenarioReceiveDelete+" prefill", url, sent)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -137,7 +109,7 @@ func (r *runner) receiveDelete(ctx context.Context, url string) (*Result, error)
 
 	res := fromLoop(ScenarioReceiveDelete, workers, lr)
 	res.LatencyOf = "receive+delete cycle"
-	res.Prefill = &Phase{Messages: pre.msgs, Elapsed: pre.elapsed, Errors: pre.errors, BatchSize: int(bs)}
+	res.Prefill = &Phase{Messages: pre.msgs, Elapsed: pre.elapsed, Errors: pre.errors, BatchSize: bs}
 	res.EmptyReceives = empty.Load()
 	if res.EmptyReceives > 0 && lr.lastDone > 0 {
 		// The queue ran dry: rate over the time there was work to do,
@@ -151,6 +123,43 @@ func (r *runner) receiveDelete(ctx context.Context, url string) (*Result, error)
 		res.QueueLeft = n
 	}
 	return res, ctx.Err()
+}
+
+// prefill fills url with SendMessageBatch calls from --concurrency
+// workers, for --duration or until --prefill messages are sent, and returns
+// the loop's result and the batch size. When sent is not nil (one slice per
+// worker), each worker's successful message ids are appended to its slice.
+func (r *runner) prefill(ctx context.Context, label, url string, sent [][]string) (loopResult, int) {
+	entries := r.batchEntries(r.cfg.batchSize())
+	bs := int64(len(entries))
+	byCount := r.cfg.Prefill > 0
+	var left atomic.Int64
+	left.Store(int64(r.cfg.Prefill))
+	d := r.cfg.Duration
+	if byCount {
+		d = 24 * time.Hour
+	}
+	pre := r.closedLoop(ctx, label, r.cfg.Concurrency, d, func(ctx context.Context, w int) outcome {
+		n := bs
+		if byCount {
+			after := left.Add(-bs)
+			if after+bs <= 0 {
+				return outcome{skip: true, done: true}
+			}
+			n = min(bs, after+bs)
+		}
+		out, err := r.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: entries[:n]})
+		if err != nil {
+			return outcome{err: err}
+		}
+		if sent != nil {
+			for _, s := range out.Successful {
+				sent[w] = append(sent[w], aws.ToString(s.MessageId))
+			}
+		}
+		return outcome{msgs: len(out.Successful), failed: len(out.Failed)}
+	})
+	return pre, int(bs)
 }
 
 // countIDs returns how many message ids were received, how many of those
