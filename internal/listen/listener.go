@@ -144,17 +144,6 @@ func Build(ctx context.Context, f *File, o Options) (l *Listener, err error) {
 	return l, nil
 }
 
-// Pipeline is the listener's pipeline (for its stats).
-func (l *Listener) Pipeline() *consumer.Pipeline { return l.pipeline }
-
-// SNSURL is the SNS endpoint's URL once Run has started it, or "".
-func (l *Listener) SNSURL() string {
-	if l.sns == nil {
-		return ""
-	}
-	return l.sns.URL()
-}
-
 // MetricsAddr is the bound metrics address, or "".
 func (l *Listener) MetricsAddr() string {
 	if l.metricsLn == nil {
