@@ -6,7 +6,6 @@
 package listen
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -191,9 +190,7 @@ func Parse(data []byte, ext string) (*File, error) {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	var f File
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := decodeStrict(js, &f); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	return &f, nil
