@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/herald-dev/herald/publisher/webhook"
 )
 
 // Destination types.
@@ -36,6 +38,11 @@ type Destination struct {
 	// Brokers are the Kafka bootstrap brokers as host:port (kafka); at
 	// least one.
 	Brokers []string `json:"brokers,omitempty"`
+	// Secrets are the webhook signing secrets (https), each "whsec_" and
+	// base64: every notification is signed with each of them (Standard
+	// Webhooks), so a secret is rotated by adding the new one, letting the
+	// receiver switch, then removing the old one. Optional.
+	Secrets []string `json:"secrets,omitempty"`
 }
 
 // FIFO reports whether the destination is a FIFO queue or topic: an SQS
@@ -64,16 +71,23 @@ func (d Destination) Validate() error {
 		unused("topic_arn", d.TopicARN != "")
 		unused("topic", d.Topic != "")
 		unused("brokers", len(d.Brokers) > 0)
+		unused("secrets", len(d.Secrets) > 0)
 	case DestinationSNS:
 		errs = append(errs, checkTopicARN(d.TopicARN))
 		unused("url", d.URL != "")
 		unused("topic", d.Topic != "")
 		unused("brokers", len(d.Brokers) > 0)
+		unused("secrets", len(d.Secrets) > 0)
 	case DestinationHTTPS:
 		errs = append(errs, checkEndpoint(d.URL))
 		unused("topic_arn", d.TopicARN != "")
 		unused("topic", d.Topic != "")
 		unused("brokers", len(d.Brokers) > 0)
+		for i, sec := range d.Secrets {
+			if _, err := webhook.ParseSecret(sec); err != nil {
+				errs = append(errs, fmt.Errorf("secrets[%d]: %w", i, err))
+			}
+		}
 	case DestinationKafka:
 		errs = append(errs, checkKafkaTopic(d.Topic))
 		if len(d.Brokers) == 0 {
@@ -86,6 +100,7 @@ func (d Destination) Validate() error {
 		}
 		unused("url", d.URL != "")
 		unused("topic_arn", d.TopicARN != "")
+		unused("secrets", len(d.Secrets) > 0)
 	case "":
 		errs = append(errs, errors.New("type is required"))
 	default:
