@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Event is one status change of one entity, as the application reports it
@@ -40,7 +42,19 @@ type Event struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
-// Validate checks the fields an application must supply.
+// Limits of an event's fields.
+const (
+	// MaxFieldBytes bounds tenant, entity_type, entity_id, type and status.
+	MaxFieldBytes = 512
+	// MaxDataBytes bounds data: an SQS message's limit (1 MiB) less room
+	// for the envelope a format wraps around it.
+	MaxDataBytes = 1000 * 1024
+)
+
+// Validate checks the fields an application must supply: the required
+// ones present, text fields valid UTF-8 without NUL characters (which
+// PostgreSQL cannot store) and within MaxFieldBytes, data valid JSON
+// within MaxDataBytes.
 func (e *Event) Validate() error {
 	var errs []error
 	if e.Tenant == "" {
@@ -58,7 +72,19 @@ func (e *Event) Validate() error {
 	if e.OccurredAt.IsZero() {
 		errs = append(errs, errors.New("occurred_at is required"))
 	}
-	if len(e.Data) > 0 && !json.Valid(e.Data) {
+	for _, f := range []struct {
+		name, v string
+	}{{"tenant", e.Tenant}, {"entity_type", e.EntityType}, {"entity_id", e.EntityID}, {"type", e.Type}, {"status", e.Status}} {
+		switch {
+		case len(f.v) > MaxFieldBytes:
+			errs = append(errs, fmt.Errorf("%s is %d bytes; the most is %d", f.name, len(f.v), MaxFieldBytes))
+		case !utf8.ValidString(f.v) || strings.ContainsRune(f.v, 0):
+			errs = append(errs, fmt.Errorf("%s is not valid UTF-8 text without NUL characters", f.name))
+		}
+	}
+	if len(e.Data) > MaxDataBytes {
+		errs = append(errs, fmt.Errorf("data is %d bytes; the most is %d", len(e.Data), MaxDataBytes))
+	} else if len(e.Data) > 0 && !json.Valid(e.Data) {
 		errs = append(errs, errors.New("data is not valid JSON"))
 	}
 	if len(errs) > 0 {

@@ -43,3 +43,15 @@ func TestEventJSON(t *testing.T) {
 		t.Fatalf("round trip:\n%s\n%s", out, in)
 	}
 }
+
+func TestValidateRefusesTextPostgreSQLCannotStore(t *testing.T) {
+	ev := publisher.Event{Tenant: "acme\x00", EntityType: "photo", EntityID: "\xff", Type: "t", OccurredAt: time.Now()}
+	err := ev.Validate()
+	if err == nil || !strings.Contains(err.Error(), "tenant is not valid UTF-8") || !strings.Contains(err.Error(), "entity_id is not valid UTF-8") {
+		t.Fatalf("Validate = %v", err)
+	}
+	ev = publisher.Event{Tenant: strings.Repeat("a", publisher.MaxFieldBytes+1), EntityType: "photo", EntityID: "1", Type: "t", OccurredAt: time.Now()}
+	if err := ev.Validate(); err == nil || !strings.Contains(err.Error(), "tenant is 513 bytes") {
+		t.Fatalf("Validate of a long tenant = %v", err)
+	}
+}

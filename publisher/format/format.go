@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/herald-dev/herald/publisher"
 )
@@ -82,23 +83,67 @@ var builtins = map[string]Format{
 	"mturk-event-doc": mturkEventDoc{},
 }
 
-// Lookup returns the built-in format called name; "" names Default.
-// It returns an error wrapping ErrUnknownFormat for any other name.
+// custom holds the formats added with Register.
+var custom struct {
+	sync.RWMutex
+	m map[string]Format
+}
+
+// ErrFormatExists is returned by Register for a name already taken.
+var ErrFormatExists = errors.New("format name already in use")
+
+// Register adds a custom format (typically a NewTemplate declared in
+// configuration) under f.Name(), so that Lookup and subscriptions find it.
+// A name already in use, built-in or registered, is refused with
+// ErrFormatExists.
+func Register(f Format) error {
+	if f == nil || f.Name() == "" {
+		return errors.New("format: Register: no format or an empty name")
+	}
+	name := f.Name()
+	custom.Lock()
+	defer custom.Unlock()
+	if _, ok := builtins[name]; ok {
+		return fmt.Errorf("format %q: %w (built in)", name, ErrFormatExists)
+	}
+	if _, ok := custom.m[name]; ok {
+		return fmt.Errorf("format %q: %w", name, ErrFormatExists)
+	}
+	if custom.m == nil {
+		custom.m = map[string]Format{}
+	}
+	custom.m[name] = f
+	return nil
+}
+
+// Lookup returns the format called name, built in or registered; ""
+// names Default. It returns an error wrapping ErrUnknownFormat for any
+// other name.
 func Lookup(name string) (Format, error) {
 	if name == "" {
 		name = Default
 	}
-	f, ok := builtins[name]
+	if f, ok := builtins[name]; ok {
+		return f, nil
+	}
+	custom.RLock()
+	f, ok := custom.m[name]
+	custom.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("format %q: %w (have %v)", name, ErrUnknownFormat, Names())
 	}
 	return f, nil
 }
 
-// Names returns the names of the built-in formats, sorted.
+// Names returns the names of the built-in and registered formats, sorted.
 func Names() []string {
-	names := make([]string, 0, len(builtins))
+	custom.RLock()
+	defer custom.RUnlock()
+	names := make([]string, 0, len(builtins)+len(custom.m))
 	for n := range builtins {
+		names = append(names, n)
+	}
+	for n := range custom.m {
 		names = append(names, n)
 	}
 	slices.Sort(names)

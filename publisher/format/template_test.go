@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -143,4 +144,32 @@ func TestTemplateConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestRegisterCustomFormat(t *testing.T) {
+	f, err := NewTemplate("test-register-custom", `{"id":{{json .Event.ID}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(f); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		custom.Lock()
+		delete(custom.m, f.Name())
+		custom.Unlock()
+	})
+	got, err := Lookup("test-register-custom")
+	if err != nil || got != f {
+		t.Fatalf("Lookup = %v, %v; want the registered format", got, err)
+	}
+	if !slices.Contains(Names(), "test-register-custom") {
+		t.Errorf("Names() = %v lacks the registered format", Names())
+	}
+	if err := Register(f); !errors.Is(err, ErrFormatExists) {
+		t.Errorf("second Register: %v, want ErrFormatExists", err)
+	}
+	if err := Register(cloudEvents{}); !errors.Is(err, ErrFormatExists) {
+		t.Errorf("Register over a built-in: %v, want ErrFormatExists", err)
+	}
 }
