@@ -44,17 +44,20 @@ type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
-const usage = `Herald: status-change notifications over SQS and SNS: the broker and the
-consumer; the publisher follows.
+const usage = `Herald: status-change notifications over SQS and SNS: the broker, the
+publisher and the consumer.
 
 Usage:
   herald <command> [flags]
 
 Commands:
-  serve   run the broker (SQS JSON 1.0 and Query protocols, SNS, durable store)
-  listen  consume notifications: dedupe, order, route to sinks, then delete
-  bench   measure a running broker's throughput and latency
-  version print the version
+  serve          run the broker (SQS JSON 1.0 and Query protocols, SNS, durable
+                 store) and the publisher (its API under /v1/)
+  publish        send events to a running publisher
+  subscriptions  list, create, change, test and replay the publisher's subscriptions
+  listen         consume notifications: dedupe, order, route to sinks, then delete
+  bench          measure a running broker's throughput and latency
+  version        print the version
 
 Run 'herald <command> --help' for the flags of a command.
 `
@@ -76,6 +79,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "listen":
 		return runListen(ctx, args[1:], getenv, stdout, stderr)
+	case "publish":
+		return runPublish(ctx, args[1:], getenv, stdout, stderr)
+	case "subscriptions":
+		return runSubscriptions(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

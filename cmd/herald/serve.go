@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/herald-dev/herald/internal/metrics"
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/server"
 	"github.com/herald-dev/herald/internal/snsmsg"
@@ -32,6 +33,7 @@ type serveFlags struct {
 	logLevel  string
 	logFormat string
 	pprof     bool
+	publisher publisherFlags
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
@@ -39,7 +41,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: herald serve [flags]\n\nRuns the SQS-compatible broker. Every flag can also be set with the\nenvironment variable shown in brackets.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: herald serve [flags]\n\nRuns the SQS- and SNS-compatible broker and the publisher (its API under /v1/). Every flag can also be set with the\nenvironment variable shown in brackets.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	env := func(name, def string) string {
@@ -57,6 +59,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&f.logLevel, "log-level", env("HERALD_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error [HERALD_LOG_LEVEL]")
 	fs.StringVar(&f.logFormat, "log-format", env("HERALD_LOG_FORMAT", "text"), "log `format`: text or json [HERALD_LOG_FORMAT]")
 	fs.BoolVar(&f.pprof, "pprof", env("HERALD_PPROF", "") == "true", "serve Go's profiler under /debug/pprof/ [HERALD_PPROF]")
+	f.publisher.register(fs, env)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -147,9 +150,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer topics.Close()
+	reg := metrics.NewRegistry()
+	pctx, stopPublisher := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPublisher()
+	var pub *publisherService
+	var pubAPI http.Handler
+	if !f.publisher.disabled {
+		if pub, err = startPublisher(pctx, f, "http://"+ln.Addr().String(), log, reg); err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer pub.close()
+		pubAPI = pub.api
+	}
 	srv := &http.Server{
 		Handler: server.New(server.Config{
 			Engine: engine, Topics: topics, Account: f.account, PublicURL: f.publicURL, Logger: log, Pprof: f.pprof,
+			Registry: reg, Publisher: pubAPI,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -164,6 +181,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	// The relay stops first, releasing what it has in flight, while the
+	// broker it may be delivering to still runs.
+	stopPublisher()
+	if pub != nil {
+		pub.close()
+	}
 	// Wake long polls first so that shutdown does not wait 20 s for them.
 	engine.Close()
 	topics.Close()

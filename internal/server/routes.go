@@ -9,7 +9,7 @@ import (
 )
 
 // routes lists every route the server serves.
-func routes(sqs, sns http.Handler, topics *topic.Engine, reg *metrics.Registry, profile bool) http.Handler {
+func routes(sqs, sns, publisher http.Handler, topics *topic.Engine, reg *metrics.Registry, profile bool) http.Handler {
 	mux := http.NewServeMux()
 	if profile {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
@@ -29,6 +29,10 @@ func routes(sqs, sns http.Handler, topics *topic.Engine, reg *metrics.Registry, 
 			w.Header().Set("Content-Type", "application/x-pem-file")
 			_, _ = w.Write(topics.CertPEM())
 		})
+	}
+	if publisher != nil {
+		// The publisher's API (subscriptions, events, deliveries).
+		mux.Handle("/v1/", publisher)
 	}
 	// SQS and SNS: JSON 1.0 and Query requests to "/" (or, for SQS, to a
 	// queue URL path).

@@ -34,6 +34,8 @@ type Config struct {
 	Registry *metrics.Registry
 	// Pprof serves Go's profiler under /debug/pprof/ (off by default).
 	Pprof bool
+	// Publisher, when set, serves the publisher's API under /v1/.
+	Publisher http.Handler
 }
 
 // New returns the server's root handler.
@@ -81,7 +83,7 @@ func New(cfg Config) http.Handler {
 			},
 		})
 	}
-	return routes(sqs, sns, cfg.Topics, cfg.Registry, cfg.Pprof)
+	return routes(sqs, sns, cfg.Publisher, cfg.Topics, cfg.Registry, cfg.Pprof)
 }
 
 func registerTopicMetrics(reg *metrics.Registry, e *topic.Engine) {
