@@ -18,10 +18,17 @@ const (
 	ScenarioLatency       = "latency"
 	ScenarioFanout        = "fanout"
 	ScenarioConsume       = "consume"
+	// The publisher's scenarios: they need herald serve's /v1/ API.
+	ScenarioPublish        = "publish"
+	ScenarioPublishLatency = "publish-latency"
 )
 
 // allScenarios is what --scenario all runs.
 var allScenarios = []string{ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency, ScenarioFanout, ScenarioConsume}
+
+// publisherScenarios is what --scenario publisher runs: they need the
+// publisher's API, which only herald serve has.
+var publisherScenarios = []string{ScenarioPublish, ScenarioPublishLatency}
 
 // maxMessageSize is SQS's limit on one message and on one batch's payload.
 const maxMessageSize = 256 * 1024
@@ -70,7 +77,16 @@ Scenarios:
                   through two-phase dedupe in an embedded SQLite store into
                   an in-process Kafka (kfake), deleting after each ack:
                   events/s delivered.
-  all             all six, in that order.
+  publish         the publisher (herald serve's /v1/ API): --concurrency
+                  clients POST batches of 500 events for one subscription
+                  routing them to an SQS queue that 8 workers drain: events
+                  accepted/s, latency per POST, and deliveries/s from the
+                  first POST to the last notification received.
+  publish-latency the publisher, open loop: single-event POSTs paced at
+                  --rate events/s; latency per event from its scheduled
+                  POST to its receipt from the queue.
+  all             the first six (the broker and the consumer), in that order.
+  publisher       publish and publish-latency.
 
 Progress goes to stderr once per second; the results table to stdout.
 The benchmark runs with GOGC=400 unless GOGC is set, so that its own garbage
@@ -92,11 +108,11 @@ func ParseFlags(args []string, stderr io.Writer) (*Config, error) {
 	}
 	var scenario string
 	fs.StringVar(&c.Endpoint, "endpoint", "http://127.0.0.1:9324", "base `URL` of the broker to measure")
-	fs.StringVar(&scenario, "scenario", "all", "`scenarios` to run: send, batch-send, receive-delete, latency, fanout, consume, all, or a comma-separated list")
+	fs.StringVar(&scenario, "scenario", "all", "`scenarios` to run: send, batch-send, receive-delete, latency, fanout, consume, publish, publish-latency, all, publisher, or a comma-separated list")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured `time` of each scenario (receive-delete's prefill comes on top)")
 	fs.IntVar(&c.Concurrency, "concurrency", 16, "concurrent clients (goroutines) in the send, batch-send, receive-delete and fanout scenarios")
 	fs.IntVar(&c.BodySize, "body-size", 256, "message body size in `bytes` (1 to 262144; batches shrink below 10 entries when 10 bodies exceed 256 KiB)")
-	fs.Float64Var(&c.Rate, "rate", 1000, "paced send `rate` in msgs/s of the latency scenario")
+	fs.Float64Var(&c.Rate, "rate", 1000, "paced send `rate` in msgs/s of the latency and publish-latency scenarios")
 	fs.StringVar(&c.QueuePrefix, "queue-prefix", "herald-bench", "`prefix` of the queue names the benchmark creates (letters, digits, - and _)")
 	fs.IntVar(&c.Prefill, "prefill", 0, "`messages` to put in the receive-delete and consume queues before measuring; 0 means batch-send for --duration")
 	fs.BoolVar(&c.RawDelivery, "raw-delivery", false, "fanout subscriptions deliver the raw message (no signed JSON envelope)")
@@ -125,10 +141,12 @@ func parseScenarios(s string) ([]string, error) {
 		switch name {
 		case "all":
 			names = allScenarios
-		case ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency, ScenarioFanout, ScenarioConsume:
+		case "publisher":
+			names = publisherScenarios
+		case ScenarioSend, ScenarioBatchSend, ScenarioReceiveDelete, ScenarioLatency, ScenarioFanout, ScenarioConsume, ScenarioPublish, ScenarioPublishLatency:
 			names = []string{name}
 		default:
-			return nil, fmt.Errorf("--scenario: unknown scenario %q (want send, batch-send, receive-delete, latency or all)", name)
+			return nil, fmt.Errorf("--scenario: unknown scenario %q (want send, batch-send, receive-delete, latency, fanout, consume, publish, publish-latency, all or publisher)", name)
 		}
 		for _, n := range names {
 			if !seen[n] {

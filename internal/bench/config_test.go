@@ -120,3 +120,13 @@ func TestFmtMillis(t *testing.T) {
 		}
 	}
 }
+
+func TestParseFlagsPublisherScenarios(t *testing.T) {
+	c, err := ParseFlags([]string{"--scenario", "publisher"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"publish", "publish-latency"}; !slices.Equal(c.Scenarios, want) {
+		t.Errorf("scenarios %v, want %v", c.Scenarios, want)
+	}
+}

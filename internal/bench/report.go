@@ -37,6 +37,10 @@ type Result struct {
 	Subscriptions int   // SQS subscriptions of the topic
 	Raw           bool  // raw message delivery
 
+	// publish only.
+	DeliveryElapsed time.Duration // from the first POST to the last notification received
+	DeliveryLatency *Histogram    // per event, from its POST to its receipt
+
 	// latency only.
 	TargetRate float64    // scheduled msgs/s
 	StartLag   *Histogram // from due time to the start of the call: the client's own delay
@@ -109,6 +113,18 @@ func (r *Result) Notes() string {
 		}
 		if r.QueueLeft > 0 {
 			n = append(n, fmt.Sprintf("queue holds %s", groupDigits(r.QueueLeft)))
+		}
+	case ScenarioPublish:
+		n = append(n, fmt.Sprintf("%d clients; latency per %s; %s of %s events delivered to SQS at %s/s",
+			r.Clients, r.LatencyOf, groupDigits(r.Deliveries), groupDigits(r.Messages), groupDigits(int64(rate(r.Deliveries, r.DeliveryElapsed)+0.5))))
+		if h := r.DeliveryLatency; h != nil && h.Count() > 0 {
+			n = append(n, fmt.Sprintf("event to queue p50 %s p99 %s", fmtMillis(h.Percentile(50)), fmtMillis(h.Percentile(99))))
+		}
+	case ScenarioPublishLatency:
+		n = append(n, fmt.Sprintf("open loop at %s events/s; latency from scheduled POST to receipt from the queue; %s of %s delivered",
+			groupDigits(int64(r.TargetRate+0.5)), groupDigits(r.Deliveries), groupDigits(r.Messages)))
+		if r.Service != nil && r.Service.Count() > 0 {
+			n = append(n, fmt.Sprintf("POST alone p50 %s p99 %s", fmtMillis(r.Service.Percentile(50)), fmtMillis(r.Service.Percentile(99))))
 		}
 	case ScenarioLatency:
 		n = append(n, fmt.Sprintf("open loop at %s msgs/s; latency from scheduled time", groupDigits(int64(r.TargetRate+0.5))))
@@ -203,6 +219,10 @@ type jsonResult struct {
 	TargetRate    float64      `json:"target_rate,omitempty"`
 	StartLag      *jsonLatency `json:"start_lag,omitempty"`
 	Service       *jsonLatency `json:"service,omitempty"`
+	// fanout and the publisher's scenarios.
+	Deliveries      int64        `json:"deliveries,omitempty"`
+	DeliveriesPerS  float64      `json:"deliveries_per_sec,omitempty"`
+	DeliveryLatency *jsonLatency `json:"delivery_latency,omitempty"`
 }
 
 // WriteJSON prints cfg and results as one indented JSON object.
@@ -222,6 +242,15 @@ func WriteJSON(w io.Writer, cfg *Config, results []*Result) error {
 			Latency: summarise(r.Latency, r.LatencyOf), BatchSize: r.BatchSize, Drained: r.Drained,
 			TargetRate: r.TargetRate, StartLag: summarise(r.StartLag, "due time to call start"),
 			Service: summarise(r.Service, "call start to call end"),
+		}
+		if r.Deliveries > 0 {
+			j.Deliveries = r.Deliveries
+			elapsed := r.Elapsed
+			if r.DeliveryElapsed > 0 {
+				elapsed = r.DeliveryElapsed
+			}
+			j.DeliveriesPerS = rate(r.Deliveries, elapsed)
+			j.DeliveryLatency = summarise(r.DeliveryLatency, "event, from its POST to its receipt from the queue")
 		}
 		if p := r.Prefill; p != nil {
 			j.Prefill = &jsonPhase{p.Messages, p.Elapsed.Seconds(), p.Rate(), p.Errors, p.BatchSize}

@@ -49,6 +49,10 @@ func (r *runner) runScenario(ctx context.Context, name string) (*Result, error) 
 		res = r.latency(ctx, url)
 	case ScenarioConsume:
 		res, err = r.consume(ctx, url)
+	case ScenarioPublish:
+		res, err = r.publish(ctx, url)
+	case ScenarioPublishLatency:
+		res, err = r.publishLatency(ctx, url)
 	default:
 		return nil, fmt.Errorf("unknown scenario %q", name)
 	}
