@@ -31,7 +31,7 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 step "go test (race detector on the engine, server and stores)"
 go test -race -count=1 ./internal/queue/... ./internal/store/... ./internal/sqsapi/... ./internal/server/... \
   ./internal/topic/... ./internal/snsapi/... ./internal/snsfilter/... ./internal/snsmsg/... ./internal/snsverify/... \
-  ./consumer/... ./internal/listen/... ./publisher/...
+  ./consumer/... ./internal/listen/... ./publisher/... ./internal/pubapi/...
 
 step "go test (everything)"
 go test -count=1 -timeout 15m ./...
@@ -40,7 +40,8 @@ step "fuzzing parsers (${FUZZTIME:-10s} each)"
 for spec in internal/sqsapi:FuzzQueryDecode internal/sqsapi:FuzzJSONRequest internal/sqsapi:FuzzQueryRequest \
   internal/awsquery:FuzzDecode internal/snsapi:FuzzSNSRequest internal/snsfilter:FuzzParse internal/snsmsg:FuzzParse \
   internal/snsverify:FuzzVerify consumer:FuzzParsePath consumer:FuzzProcess consumer/sinks:FuzzSanitizeName \
-  consumer/snshttp:FuzzHandler internal/listen:FuzzParse publisher/format:FuzzRender publisher/subscription:FuzzMatches publisher/webhook:FuzzVerify; do
+  consumer/snshttp:FuzzHandler internal/listen:FuzzParse publisher/format:FuzzRender publisher/subscription:FuzzMatches publisher/webhook:FuzzVerify \
+  internal/pubapi:FuzzEvents; do
   pkg=${spec%%:*} target=${spec#*:}
   corpus="./${pkg}/testdata/fuzz/${target}"
   before=$( (ls "$corpus" 2>/dev/null || true) | wc -l)

@@ -51,7 +51,7 @@ func (p *publisherFlags) register(fs *flag.FlagSet, env func(name, def string) s
 	fs.BoolVar(&p.disabled, "no-publisher", env("HERALD_NO_PUBLISHER", "") == "true", "do not run the publisher (no /v1/ API, no deliveries) [HERALD_NO_PUBLISHER]")
 	fs.StringVar(&p.store, "publisher-store", env("HERALD_PUBLISHER_STORE", ""), "the publisher's `store`: empty for SQLite in the data directory, or a postgres:// URL that several instances share [HERALD_PUBLISHER_STORE]")
 	fs.StringVar(&p.endpoint, "publisher-endpoint", env("HERALD_PUBLISHER_ENDPOINT", ""), "where SQS and SNS deliveries go: empty for this server itself, \"aws\" for AWS (standard credentials and region), or an endpoint `URL` [HERALD_PUBLISHER_ENDPOINT]")
-	fs.IntVar(&p.workers, "publisher-workers", envInt(env, "HERALD_PUBLISHER_WORKERS", 4), "concurrent delivery `loops` [HERALD_PUBLISHER_WORKERS]")
+	fs.IntVar(&p.workers, "publisher-workers", envInt(env, "HERALD_PUBLISHER_WORKERS", 6), "concurrent delivery `loops` [HERALD_PUBLISHER_WORKERS]")
 	fs.IntVar(&p.maxAttempts, "publisher-max-attempts", envInt(env, "HERALD_PUBLISHER_MAX_ATTEMPTS", 10), "attempts before a delivery is dead [HERALD_PUBLISHER_MAX_ATTEMPTS]")
 	fs.DurationVar(&p.backoff, "publisher-backoff", envDuration(env, "HERALD_PUBLISHER_BACKOFF", time.Second), "first retry's backoff `ceiling`, doubled per attempt, with full jitter [HERALD_PUBLISHER_BACKOFF]")
 	fs.DurationVar(&p.backoffMax, "publisher-backoff-max", envDuration(env, "HERALD_PUBLISHER_BACKOFF_MAX", 10*time.Minute), "largest backoff `ceiling` [HERALD_PUBLISHER_BACKOFF_MAX]")

@@ -15,8 +15,23 @@ import (
 	"github.com/herald-dev/herald/publisher/webhook"
 )
 
-// worker claims, sends and records until ctx ends.
+// worker claims, sends and records until ctx ends. Its batch's outcomes
+// are recorded by a goroutine of its own while it claims and sends the
+// next batch; it waits before handing over another, so at most one Finish
+// per worker is outstanding.
 func (r *Relay) worker(ctx context.Context) {
+	fin := make(chan finishing)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for f := range fin {
+			r.finish(ctx, f)
+		}
+	}()
+	defer func() {
+		close(fin)
+		<-done
+	}()
 	for ctx.Err() == nil {
 		now := r.cfg.Now()
 		ds, err := r.st.Claim(ctx, r.owner, r.cfg.Lease, r.cfg.Batch, now)
@@ -39,8 +54,28 @@ func (r *Relay) worker(ctx context.Context) {
 		if len(ds) == r.cfg.Batch {
 			r.notify() // more may be due: let an idle worker look too
 		}
-		r.deliverClaimed(ctx, now, ds)
+		fin <- r.deliverClaimed(ctx, now, ds)
 	}
+}
+
+// finishing is a batch's outcomes on their way to the store.
+type finishing struct {
+	results             []store.Result
+	claimed, sent, done time.Time
+}
+
+// finish records a batch's outcomes. A failure leaves the deliveries
+// leased: the leases run out and they are attempted again (at least once,
+// never lost).
+func (r *Relay) finish(ctx context.Context, f finishing) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, err := r.st.Finish(fctx, r.owner, f.results); err != nil {
+		r.log.Error("publisher: recording delivery outcomes", "deliveries", len(f.results), "err", err)
+	}
+	r.log.Debug("publisher: batch", "deliveries", len(f.results), "claim", f.sent.Sub(f.claimed),
+		"send", f.done.Sub(f.sent), "finish", time.Since(start))
 }
 
 func (r *Relay) sleep(ctx context.Context, d time.Duration) {
@@ -57,8 +92,9 @@ type pendingJob struct {
 	key string // destination key (breaker and limits)
 }
 
-// deliverClaimed attempts the claimed deliveries and records every outcome.
-func (r *Relay) deliverClaimed(ctx context.Context, claimedAt time.Time, ds []*store.Delivery) {
+// deliverClaimed attempts the claimed deliveries and returns every
+// outcome, to be recorded.
+func (r *Relay) deliverClaimed(ctx context.Context, claimedAt time.Time, ds []*store.Delivery) finishing {
 	results := make([]store.Result, 0, len(ds))
 	groups := map[string][]pendingJob{}
 	now := r.cfg.Now()
@@ -88,16 +124,7 @@ func (r *Relay) deliverClaimed(ctx context.Context, claimedAt time.Time, ds []*s
 		}
 	}
 	wg.Wait()
-	sent := time.Now()
-
-	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer fcancel()
-	if _, err := r.st.Finish(fctx, r.owner, results); err != nil {
-		// The leases run out and the deliveries are attempted again: at
-		// least once, never lost.
-		r.log.Error("publisher: recording delivery outcomes", "deliveries", len(results), "err", err)
-	}
-	r.log.Debug("publisher: batch", "deliveries", len(ds), "claim", now.Sub(claimedAt), "send", sent.Sub(now), "finish", time.Since(sent))
+	return finishing{results: results, claimed: claimedAt, sent: now, done: time.Now()}
 }
 
 // chunks splits s into pieces of at most n.

@@ -37,6 +37,14 @@ type env struct {
 // newEnv builds a relay; adjust changes its Config before New.
 func newEnv(t *testing.T, adjust func(*relay.Config)) *env {
 	t.Helper()
+	e := newEnvB(t, adjust)
+	e.t = t
+	return e
+}
+
+// newEnvB is newEnv for benchmarks too (run is for tests only).
+func newEnvB(t testing.TB, adjust func(*relay.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
 	b := brokertest.Start(t)
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "publisher.db"), sqlite.Options{})
@@ -68,7 +76,7 @@ func newEnv(t *testing.T, adjust func(*relay.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, broker: b, relay: r, store: st}
+	return &env{broker: b, relay: r, store: st}
 }
 
 // run starts the relay until the test ends.

@@ -55,7 +55,7 @@ type Config struct {
 	// Owner names this instance in delivery leases. Default
 	// "<hostname>/<pid>/<random>".
 	Owner string
-	// Workers is the number of claim-send-record loops. Default 4.
+	// Workers is the number of claim-send-record loops. Default 6.
 	Workers int
 	// Batch is the most deliveries a worker claims at once. Default 256.
 	Batch int
@@ -140,7 +140,7 @@ func New(ctx context.Context, cfg Config) (*Relay, error) {
 		host, _ := os.Hostname()
 		cfg.Owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), publisher.NewID()[24:])
 	}
-	setDefault(&cfg.Workers, 4)
+	setDefault(&cfg.Workers, 6)
 	setDefault(&cfg.Batch, 256)
 	setDefault(&cfg.Lease, 30*time.Second)
 	setDefault(&cfg.Poll, 250*time.Millisecond)
