@@ -34,6 +34,11 @@ type serveFlags struct {
 	logFormat string
 	pprof     bool
 	publisher publisherFlags
+
+	tlsListen, tlsCert, tlsKey string
+	tlsSelfSigned              bool
+	noAuth                     bool
+	identities                 string
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
@@ -59,6 +64,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&f.logLevel, "log-level", env("HERALD_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error [HERALD_LOG_LEVEL]")
 	fs.StringVar(&f.logFormat, "log-format", env("HERALD_LOG_FORMAT", "text"), "log `format`: text or json [HERALD_LOG_FORMAT]")
 	fs.BoolVar(&f.pprof, "pprof", env("HERALD_PPROF", "") == "true", "serve Go's profiler under /debug/pprof/ [HERALD_PPROF]")
+	fs.StringVar(&f.tlsListen, "tls-listen", env("HERALD_TLS_LISTEN", ""), "`address` of an HTTPS listener beside the HTTP one (requests over it have aws:SecureTransport true) [HERALD_TLS_LISTEN]")
+	fs.StringVar(&f.tlsCert, "tls-cert", env("HERALD_TLS_CERT", ""), "PEM certificate `file` of the HTTPS listener [HERALD_TLS_CERT]")
+	fs.StringVar(&f.tlsKey, "tls-key", env("HERALD_TLS_KEY", ""), "PEM private key `file` of the HTTPS listener [HERALD_TLS_KEY]")
+	fs.BoolVar(&f.tlsSelfSigned, "tls-self-signed", env("HERALD_TLS_SELF_SIGNED", "") == "true", "serve HTTPS with a self-signed certificate for localhost kept in the data directory (development) [HERALD_TLS_SELF_SIGNED]")
+	fs.BoolVar(&f.noAuth, "no-auth", env("HERALD_NO_AUTH", "") == "true", "accept unsigned requests: no SigV4, no policies; every caller is the account's root (tests only) [HERALD_NO_AUTH]")
+	fs.StringVar(&f.identities, "identities", env("HERALD_IDENTITIES", ""), "identities `file` (access keys, accounts, principals); default identities.json in the data directory, created with a development identity [HERALD_IDENTITIES]")
 	f.publisher.register(fs, env)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -172,9 +183,30 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	tcfg, certPath, err := tlsConfig(f)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	var tlsSrv *http.Server
+	var tlsLn net.Listener
+	if tcfg != nil {
+		if tlsLn, err = net.Listen("tcp", f.tlsListen); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("tls listen: %w", err)
+		}
+		tlsSrv = &http.Server{
+			Handler: srv.Handler, TLSConfig: tcfg,
+			ReadHeaderTimeout: srv.ReadHeaderTimeout, IdleTimeout: srv.IdleTimeout, ErrorLog: srv.ErrorLog,
+		}
+	}
 	log.Info("herald listening", "addr", "http://"+ln.Addr().String(), "data", dataDesc, "account", f.account, "region", f.region)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if tlsSrv != nil {
+		log.Info("herald listening over TLS", "addr", "https://"+tlsLn.Addr().String(), "certificate", certPath)
+		go func() { errc <- tlsSrv.ServeTLS(tlsLn, "", "") }()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -192,6 +224,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	topics.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if tlsSrv != nil {
+		_ = tlsSrv.Shutdown(sctx)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return err
 	}

@@ -6,15 +6,18 @@
 package snsapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/herald-dev/herald/internal/auth"
 	"github.com/herald-dev/herald/internal/awsquery"
 	"github.com/herald-dev/herald/internal/topic"
 )
@@ -51,6 +54,14 @@ type Config struct {
 	// Observe, when set, is told of every request: action, protocol, error
 	// code ("" on success) and duration.
 	Observe func(action string, p Protocol, code string, d time.Duration)
+	// Authenticate, when set, authenticates every request (SigV4) before
+	// it is decoded.
+	Authenticate auth.Authenticator
+	// Authorize, when set, decides whether the caller may perform action
+	// ("SNS:Publish") on the topic it names (topicArn; "" for the actions
+	// that name none, like CreateTopic and ListTopics); it returns nil or
+	// an *auth.Error.
+	Authorize func(c auth.Caller, action, topicArn string) error
 }
 
 // Handler serves SNS requests.
@@ -72,6 +83,7 @@ type call struct {
 	r         *http.Request
 	proto     Protocol
 	requestID string
+	caller    auth.Caller
 }
 
 type action struct {
@@ -105,7 +117,19 @@ func IsAction(name string) bool {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	c := &call{h: h, r: r, requestID: awsquery.NewRequestID()}
-	name, in, err := h.decode(c, w)
+	var name string
+	var in any
+	err := h.authenticate(c, w)
+	if err == nil {
+		name, in, err = h.decode(c, w)
+	}
+	if err == nil && h.cfg.Authorize != nil {
+		arn := ""
+		if rs, ok := in.(resourced); ok {
+			arn = rs.resource()
+		}
+		err = h.cfg.Authorize(c.caller, "SNS:"+name, arn)
+	}
 	var out any
 	if err == nil {
 		out, err = actions[name].run(r.Context(), c, in)
@@ -120,6 +144,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Observe != nil {
 		h.cfg.Observe(name, c.proto, code, time.Since(start))
 	}
+}
+
+// authenticate verifies the request's signature when the handler has an
+// Authenticator. It reads the body (the decoders read it again from
+// memory).
+func (h *Handler) authenticate(c *call, w http.ResponseWriter) error {
+	if h.cfg.Authenticate == nil {
+		return nil
+	}
+	r := c.r
+	if r.Header.Get("X-Amz-Target") != "" {
+		c.proto = ProtocolJSON
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	caller, err := h.cfg.Authenticate(r, body)
+	if err != nil {
+		return err
+	}
+	c.caller = caller
+	return nil
 }
 
 func (h *Handler) decode(c *call, w http.ResponseWriter) (string, any, error) {
@@ -196,6 +244,11 @@ func (h *Handler) writeOK(w http.ResponseWriter, c *call, name string, out any) 
 }
 
 func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
+	var ae *auth.Error
+	if errors.As(err, &ae) {
+		service.WriteError(w, c.proto == ProtocolJSON, awsquery.WireError{Shape: ae.Code, Code: ae.Code, Fault: "Sender", Status: ae.Status, Message: ae.Message}, c.requestID)
+		return
+	}
 	var e *topic.Error
 	if !errors.As(err, &e) {
 		e = &topic.Error{Code: topic.ErrInternal, Message: "We encountered an internal error. Please try again.", Err: err}

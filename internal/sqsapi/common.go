@@ -29,7 +29,14 @@ func (c *call) queue(ref queueRef) (*queue.Queue, error) {
 	if len(parts) != 2 {
 		return nil, queue.Errorf(queue.ErrQueueDoesNotExist, "The specified queue does not exist.")
 	}
-	return c.h.cfg.Engine.Queue(parts[0], parts[1])
+	q, err := c.h.cfg.Engine.Queue(parts[0], parts[1])
+	if err != nil {
+		return nil, err
+	}
+	if err := c.authorize(q); err != nil {
+		return nil, err
+	}
+	return q, nil
 }
 
 // queueURL is the URL clients use for q.

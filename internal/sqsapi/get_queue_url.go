@@ -31,5 +31,8 @@ func getQueueURL(ctx context.Context, c *call, in *GetQueueUrlInput) (*GetQueueU
 	if err != nil {
 		return nil, err
 	}
+	if err := c.authorize(q); err != nil {
+		return nil, err
+	}
 	return &GetQueueUrlOutput{QueueUrl: c.queueURL(q)}, nil
 }

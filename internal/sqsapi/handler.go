@@ -5,15 +5,18 @@
 package sqsapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/herald-dev/herald/internal/auth"
 	"github.com/herald-dev/herald/internal/awsquery"
 	"github.com/herald-dev/herald/internal/queue"
 )
@@ -43,6 +46,13 @@ type Config struct {
 	// Observe, when set, is told of every request: action, protocol, error
 	// code ("" on success) and duration.
 	Observe func(action string, p Protocol, code string, d time.Duration)
+	// Authenticate, when set, authenticates every request (SigV4) before
+	// it is decoded. The caller's account then owns the queues it creates
+	// and lists, and its principal id is the SenderId of what it sends.
+	Authenticate auth.Authenticator
+	// Authorize, when set, decides whether the caller may perform action
+	// ("sqs:SendMessage") on q; it returns nil or an *auth.Error.
+	Authorize func(c auth.Caller, action string, q *queue.Queue) error
 }
 
 // Handler serves SQS requests.
@@ -71,6 +81,8 @@ type call struct {
 	requestID string
 	account   string
 	senderID  string
+	action    string
+	caller    auth.Caller
 }
 
 type action struct {
@@ -99,7 +111,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	c := &call{h: h, r: r, requestID: awsquery.NewRequestID(), account: h.cfg.Account}
 	c.senderID = c.account
-	name, in, err := h.decode(c, w)
+	c.caller = auth.Caller{Account: c.account, PrincipalARN: "arn:aws:iam::" + c.account + ":root", PrincipalID: c.account,
+		Secure: r.TLS != nil, SourceIP: auth.SourceIP(r), Anonymous: true}
+	var name string
+	var in any
+	err := h.authenticate(c, w)
+	if err == nil {
+		name, in, err = h.decode(c, w)
+	}
+	c.action = name
 	var out any
 	if err == nil {
 		out, err = actions[name].run(r.Context(), c, in)
@@ -164,6 +184,40 @@ func (h *Handler) decode(c *call, w http.ResponseWriter) (string, any, error) {
 	return name, in, nil
 }
 
+// authenticate verifies the request's signature when the handler has an
+// Authenticator. It reads the body (the decoders read it again from
+// memory) and makes the caller's account and principal the call's.
+func (h *Handler) authenticate(c *call, w http.ResponseWriter) error {
+	if h.cfg.Authenticate == nil {
+		return nil
+	}
+	r := c.r
+	if r.Header.Get("X-Amz-Target") != "" {
+		c.proto = ProtocolJSON
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	caller, err := h.cfg.Authenticate(r, body)
+	if err != nil {
+		return err
+	}
+	c.caller = caller
+	c.account, c.senderID = caller.Account, caller.PrincipalID
+	return nil
+}
+
+// authorize asks the Authorizer whether the call's caller may perform the
+// call's action on q.
+func (c *call) authorize(q *queue.Queue) error {
+	if c.h.cfg.Authorize == nil {
+		return nil
+	}
+	return c.h.cfg.Authorize(c.caller, "sqs:"+c.action, q)
+}
+
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := awsquery.ReadBody(w, r, MaxRequestBody)
 	return body, requestError(err)
@@ -193,6 +247,11 @@ func (h *Handler) writeOK(w http.ResponseWriter, c *call, name string, out any) 
 }
 
 func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
+	var ae *auth.Error
+	if errors.As(err, &ae) {
+		service.WriteError(w, c.proto == ProtocolJSON, awsquery.WireError{Shape: ae.Code, Code: ae.Code, Fault: "Sender", Status: ae.Status, Message: ae.Message}, c.requestID)
+		return
+	}
 	var e *queue.Error
 	if !errors.As(err, &e) {
 		e = &queue.Error{Code: queue.ErrInternal, Message: "We encountered an internal error. Please try again.", Err: err}
