@@ -39,6 +39,7 @@ type serveFlags struct {
 	tlsSelfSigned              bool
 	noAuth                     bool
 	identities                 string
+	maxLongPolls               int
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
@@ -70,6 +71,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.BoolVar(&f.tlsSelfSigned, "tls-self-signed", env("HERALD_TLS_SELF_SIGNED", "") == "true", "serve HTTPS with a self-signed certificate for localhost kept in the data directory (development) [HERALD_TLS_SELF_SIGNED]")
 	fs.BoolVar(&f.noAuth, "no-auth", env("HERALD_NO_AUTH", "") == "true", "accept unsigned requests: no SigV4, no policies; every caller is the account's root (tests only) [HERALD_NO_AUTH]")
 	fs.StringVar(&f.identities, "identities", env("HERALD_IDENTITIES", ""), "identities `file` (access keys, accounts, principals); default identities.json in the data directory, created with a development identity [HERALD_IDENTITIES]")
+	fs.IntVar(&f.maxLongPolls, "max-long-polls", envInt(env, "HERALD_MAX_LONG_POLLS", 10000), "most ReceiveMessage calls waiting at once; more are refused with RequestThrottled [HERALD_MAX_LONG_POLLS]")
 	f.publisher.register(fs, env)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -177,9 +179,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv := &http.Server{
 		Handler: server.New(server.Config{
 			Engine: engine, Topics: topics, Account: f.account, PublicURL: f.publicURL, Logger: log, Pprof: f.pprof,
-			Registry: reg, Publisher: pubAPI,
+			Registry: reg, Publisher: pubAPI, MaxLongPolls: f.maxLongPolls,
 		}),
+		// Slow clients cannot hold connections: headers within 10 s, the
+		// whole request within 60 s (responses, long polls included, are
+		// not bounded), 64 KiB of headers at most.
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -197,7 +204,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		tlsSrv = &http.Server{
 			Handler: srv.Handler, TLSConfig: tcfg,
-			ReadHeaderTimeout: srv.ReadHeaderTimeout, IdleTimeout: srv.IdleTimeout, ErrorLog: srv.ErrorLog,
+			ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout, MaxHeaderBytes: srv.MaxHeaderBytes,
+			IdleTimeout: srv.IdleTimeout, ErrorLog: srv.ErrorLog,
 		}
 	}
 	log.Info("herald listening", "addr", "http://"+ln.Addr().String(), "data", dataDesc, "account", f.account, "region", f.region)

@@ -116,6 +116,14 @@ func (q *Queue) Arn() string { return q.arn }
 // ID returns the queue's store id.
 func (q *Queue) ID() int64 { return q.rec.ID }
 
+// WaitTime returns the queue's ReceiveMessageWaitTimeSeconds: how long a
+// ReceiveMessage that names no wait time waits.
+func (q *Queue) WaitTime() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return int64(q.cfg.waitTime)
+}
+
 // Fifo reports whether q is a FIFO queue.
 func (q *Queue) Fifo() bool { return q.cfg.fifo }
 

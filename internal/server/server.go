@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/herald-dev/herald/internal/auth"
 	"github.com/herald-dev/herald/internal/metrics"
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/snsapi"
@@ -36,6 +37,20 @@ type Config struct {
 	Pprof bool
 	// Publisher, when set, serves the publisher's API under /v1/.
 	Publisher http.Handler
+	// Access authenticates and authorizes SQS and SNS requests; nil
+	// accepts every request as the account's root (--no-auth).
+	Access *Access
+	// MaxLongPolls caps concurrent SQS long polls (default
+	// sqsapi.DefaultMaxLongPolls).
+	MaxLongPolls int
+}
+
+// Access holds the authentication and authorization hooks of both
+// protocols (see internal/access).
+type Access struct {
+	SQSAuthenticate, SNSAuthenticate auth.Authenticator
+	SQSAuthorize                     func(c auth.Caller, action string, q *queue.Queue) error
+	SNSAuthorize                     func(c auth.Caller, action, topicArn string) error
 }
 
 // New returns the server's root handler.
@@ -50,11 +65,18 @@ func New(cfg Config) http.Handler {
 	latency := cfg.Registry.NewHistogramVec("herald_sqs_request_duration_seconds", "SQS request latency by action.",
 		[]float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 21}, "action")
 	registerQueueGauges(cfg.Registry, cfg.Engine)
+	var access Access
+	if cfg.Access != nil {
+		access = *cfg.Access
+	}
 	sqs := sqsapi.New(sqsapi.Config{
-		Engine:    cfg.Engine,
-		Account:   cfg.Account,
-		PublicURL: cfg.PublicURL,
-		Logger:    cfg.Logger,
+		Authenticate: access.SQSAuthenticate,
+		Authorize:    access.SQSAuthorize,
+		MaxLongPolls: cfg.MaxLongPolls,
+		Engine:       cfg.Engine,
+		Account:      cfg.Account,
+		PublicURL:    cfg.PublicURL,
+		Logger:       cfg.Logger,
 		Observe: func(action string, p sqsapi.Protocol, code string, d time.Duration) {
 			proto := "query"
 			if p == sqsapi.ProtocolJSON {
@@ -64,6 +86,9 @@ func New(cfg Config) http.Handler {
 			latency.Observe(d.Seconds(), action)
 		},
 	})
+	cfg.Registry.NewGaugeFunc("herald_sqs_long_polls", "ReceiveMessage calls waiting for messages now.", nil, func(emit func(float64, ...string)) {
+		emit(float64(sqs.LongPolls()))
+	})
 	var sns http.Handler
 	if cfg.Topics != nil {
 		snsRequests := cfg.Registry.NewCounterVec("herald_sns_requests_total", "SNS requests by action, protocol and error code.", "action", "protocol", "code")
@@ -71,8 +96,10 @@ func New(cfg Config) http.Handler {
 			[]float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5}, "action")
 		registerTopicMetrics(cfg.Registry, cfg.Topics)
 		sns = snsapi.New(snsapi.Config{
-			Engine: cfg.Topics,
-			Logger: cfg.Logger,
+			Authenticate: access.SNSAuthenticate,
+			Authorize:    access.SNSAuthorize,
+			Engine:       cfg.Topics,
+			Logger:       cfg.Logger,
 			Observe: func(action string, p snsapi.Protocol, code string, d time.Duration) {
 				proto := "query"
 				if p == snsapi.ProtocolJSON {

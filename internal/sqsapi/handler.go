@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/herald-dev/herald/internal/auth"
@@ -53,13 +54,35 @@ type Config struct {
 	// Authorize, when set, decides whether the caller may perform action
 	// ("sqs:SendMessage") on q; it returns nil or an *auth.Error.
 	Authorize func(c auth.Caller, action string, q *queue.Queue) error
+	// MaxLongPolls caps the ReceiveMessage calls that may wait at once;
+	// one more is refused with RequestThrottled (which SDKs retry with
+	// backoff). Default DefaultMaxLongPolls.
+	MaxLongPolls int
 }
+
+// DefaultMaxLongPolls is the default cap on concurrent long polls.
+const DefaultMaxLongPolls = 10000
 
 // Handler serves SQS requests.
 type Handler struct {
-	cfg Config
-	log *slog.Logger
+	cfg       Config
+	log       *slog.Logger
+	longPolls atomic.Int64
 }
+
+// acquireLongPoll takes a long-poll slot, or reports that none is free.
+func (h *Handler) acquireLongPoll() bool {
+	if h.longPolls.Add(1) > int64(h.cfg.MaxLongPolls) {
+		h.longPolls.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (h *Handler) releaseLongPoll() { h.longPolls.Add(-1) }
+
+// LongPolls returns the number of long polls in progress.
+func (h *Handler) LongPolls() int64 { return h.longPolls.Load() }
 
 // New returns a Handler.
 func New(cfg Config) *Handler {
@@ -68,6 +91,9 @@ func New(cfg Config) *Handler {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxLongPolls <= 0 {
+		cfg.MaxLongPolls = DefaultMaxLongPolls
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	return &Handler{cfg: cfg, log: cfg.Logger}

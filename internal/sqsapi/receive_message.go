@@ -50,6 +50,17 @@ func receiveMessage(ctx context.Context, c *call, in *ReceiveMessageInput) (*Rec
 			return nil, queue.Errorf(queue.ErrInvalidParameterValue, "Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", ri.Max)
 		}
 	}
+	wait := q.WaitTime()
+	if in.WaitTimeSeconds != nil {
+		wait = *in.WaitTimeSeconds
+	}
+	if wait > 0 {
+		// It may wait: hold one of the long-poll slots.
+		if !c.h.acquireLongPoll() {
+			return nil, queue.Errorf(queue.ErrRequestThrottled, "Too many concurrent long polls: the server holds at most %d. Retry later or poll with WaitTimeSeconds=0.", c.h.cfg.MaxLongPolls)
+		}
+		defer c.h.releaseLongPoll()
+	}
 	msgs, err := c.h.cfg.Engine.Receive(ctx, q, ri)
 	if err != nil {
 		return nil, err
