@@ -127,7 +127,7 @@ func TestGoldenJSON(t *testing.T) {
 // runGolden runs steps in order against a fresh server, each checked
 // against testdata/golden/<proto>/<step>.txt.
 func runGolden(t *testing.T, proto string, steps []goldenStep) {
-	srv := startServer(t, "--in-memory")
+	srv := startServer(t, "--in-memory", "--no-auth") // raw, unsigned requests: the wire shapes alone
 	for _, st := range steps {
 		ok := t.Run(st.name, func(t *testing.T) {
 			var req *http.Request

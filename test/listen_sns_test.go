@@ -140,7 +140,7 @@ metrics: 127.0.0.1:0
 	// A tampered notification is refused: take a genuine envelope (through
 	// an SQS subscription) and change its message.
 	sq := newSQS(srv)
-	qurl := createQueue(t, sq, "media-jobs-copy")
+	qurl := snsQueue(t, sq, "media-jobs-copy")
 	if _, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
 		Endpoint: aws.String(queueArn(t, sq, qurl))}); err != nil {
 		t.Fatal(err)

@@ -57,6 +57,10 @@ func testMain(m *testing.M) int {
 			return 1
 		}
 	}
+	if err := writeTestIdentities(tmp); err != nil {
+		fmt.Fprintln(os.Stderr, "test setup:", err)
+		return 1
+	}
 	code := m.Run()
 	shared.mu.Lock()
 	if shared.srv != nil {
@@ -108,6 +112,9 @@ func launch(listen string, args []string, env ...string) (*server, error) {
 
 func (s *server) start(listen string) error {
 	argv := append([]string{"serve", "--listen", listen}, s.args...)
+	if !hasFlag(s.args, "no-auth") && !hasFlag(s.args, "identities") {
+		argv = append(argv, "--identities", testIdentities)
+	}
 	cmd := exec.Command(heraldBin, argv...)
 	if len(s.env) > 0 {
 		cmd.Env = append(cmd.Environ(), s.env...)
@@ -264,6 +271,49 @@ func startServerEnv(t testing.TB, env []string, args ...string) *server {
 		}
 	})
 	return s
+}
+
+// hasFlag reports whether args hold --name or --name=….
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		a = strings.TrimLeft(a, "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// testIdentities is the identities file every test server reads (unless a
+// test passes --no-auth or its own --identities): the keys the tests'
+// clients sign with.
+var testIdentities string
+
+// Identities of the tests: the broker's account root (what every client
+// signs as, also through AWS_ACCESS_KEY_ID for child processes), and a user
+// of another account, for cross-account policy tests.
+const (
+	testAccessKey, testSecretKey   = "AKIDTEST", "secret"
+	otherAccessKey, otherSecretKey = "AKIDOTHER", "othersecret"
+	otherAccount                   = "111111111111"
+	otherPrincipal                 = "arn:aws:iam::111111111111:user/partner"
+	otherPrincipalID               = "AIDAPARTNERPRINCIPAL"
+)
+
+func writeTestIdentities(dir string) error {
+	testIdentities = filepath.Join(dir, "identities.json")
+	doc := fmt.Sprintf(`{"identities": [
+  {"access_key_id": %q, "secret_access_key": %q, "account": "000000000000", "principal_arn": "arn:aws:iam::000000000000:root"},
+  {"access_key_id": %q, "secret_access_key": %q, "account": %q, "principal_arn": %q, "principal_id": %q}
+]}`, testAccessKey, testSecretKey, otherAccessKey, otherSecretKey, otherAccount, otherPrincipal, otherPrincipalID)
+	if err := os.WriteFile(testIdentities, []byte(doc), 0o600); err != nil {
+		return err
+	}
+	// herald listen and herald bench, started by tests, sign with these.
+	os.Setenv("AWS_ACCESS_KEY_ID", testAccessKey)
+	os.Setenv("AWS_SECRET_ACCESS_KEY", testSecretKey)
+	os.Setenv("AWS_REGION", "us-east-1")
+	return nil
 }
 
 func hasStoreFlag(args []string) bool {

@@ -70,9 +70,9 @@ func snsSubscribeSQS(t *testing.T, c *sns.Client, q *sqs.Client, topicArn, queue
 	t.Helper()
 	var qurl string
 	if strings.HasSuffix(queueName, ".fifo") {
-		qurl = createQueue(t, q, queueName, "FifoQueue", "true")
+		qurl = snsQueue(t, q, queueName, "FifoQueue", "true")
 	} else {
-		qurl = createQueue(t, q, queueName)
+		qurl = snsQueue(t, q, queueName)
 	}
 	in := &sns.SubscribeInput{
 		TopicArn: aws.String(topicArn), Protocol: aws.String("sqs"),
@@ -877,7 +877,7 @@ func TestSNSAPISubscribe(t *testing.T) {
 	t.Run("fifo queue on a standard topic", func(t *testing.T) {
 		t.Parallel()
 		arn := snsCreateTopic(t, c, uniq(t, "tp"))
-		qurl := createQueue(t, q, uniq(t, "q")+".fifo", "FifoQueue", "true")
+		qurl := snsQueue(t, q, uniq(t, "q")+".fifo", "FifoQueue", "true")
 		_, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(arn), Protocol: aws.String("sqs"), Endpoint: aws.String(queueArn(t, q, qurl))})
 		snsErr(t, err, "InvalidParameter", 400, "Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
 	})
@@ -1077,7 +1077,7 @@ func TestSNSAPISubscriptionAttributes(t *testing.T) {
 	if err := set("RawMessageDelivery", "true"); err != nil {
 		t.Fatal(err)
 	}
-	dlq := createQueue(t, q, uniq(t, "dlq"))
+	dlq := snsQueue(t, q, uniq(t, "dlq"))
 	rp := `{"deadLetterTargetArn":"` + queueArn(t, q, dlq) + `"}`
 	if err := set("RedrivePolicy", rp); err != nil {
 		t.Fatal(err)

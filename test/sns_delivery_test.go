@@ -218,7 +218,7 @@ func TestSNSHTTPTamperedMessageRejected(t *testing.T) {
 	sq := newSQS(srv)
 	topicArn := snsCreateTopic(t, c, uniq(t, "tamper"))
 	qName := uniq(t, "q")
-	qURL := createQueue(t, sq, qName)
+	qURL := snsQueue(t, sq, qName)
 	if _, err := c.Subscribe(ctxT(t), &sns.SubscribeInput{TopicArn: aws.String(topicArn), Protocol: aws.String("sqs"), Endpoint: aws.String(arnOfSQS(qName))}); err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestSNSHTTPRetryThenDeadLetter(t *testing.T) {
 	broken := newEndpoint(t)
 	broken.fail = func(int) bool { return true }
 	dlqName := uniq(t, "dlq")
-	dlqURL := createQueue(t, sq, dlqName)
+	dlqURL := snsQueue(t, sq, dlqName)
 	subscribeHTTP(t, c, topicArn, broken, map[string]string{
 		"DeliveryPolicy": fastRetries(1),
 		"RedrivePolicy":  `{"deadLetterTargetArn":"` + arnOfSQS(dlqName) + `"}`,
@@ -338,7 +338,7 @@ func TestSNSFanOutToTenQueues(t *testing.T) {
 	var urls []string
 	for i := 0; i < 10; i++ {
 		name := uniq(t, "fanq")
-		urls = append(urls, createQueue(t, sq, name))
+		urls = append(urls, snsQueue(t, sq, name))
 		attrs := map[string]string{}
 		if i%2 == 1 {
 			attrs["RawMessageDelivery"] = "true"
@@ -408,5 +408,27 @@ func TestSNSDeliveriesSurviveKill9(t *testing.T) {
 	// The subscription and topic survived too.
 	if _, err := c.GetTopicAttributes(context.Background(), &sns.GetTopicAttributesInput{TopicArn: aws.String(topicArn)}); err != nil {
 		t.Errorf("topic after restart: %v", err)
+	}
+}
+
+// snsQueue creates a queue whose policy lets the account's SNS topics send
+// to it, as AWS requires for an SQS subscription (the console writes the
+// same statement when it subscribes a queue).
+func snsQueue(t *testing.T, c *sqs.Client, name string, attrs ...string) string {
+	t.Helper()
+	url := createQueue(t, c, name, attrs...)
+	allowTopics(t, c, url)
+	return url
+}
+
+// allowTopics sets the queue's policy: SendMessage by the SNS service for
+// any topic of account 000000000000.
+func allowTopics(t *testing.T, c *sqs.Client, url string) {
+	t.Helper()
+	arn := queueArn(t, c, url)
+	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"topics","Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},` +
+		`"Action":"sqs:SendMessage","Resource":"` + arn + `","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:000000000000:*"}}}]}`
+	if _, err := c.SetQueueAttributes(ctxT(t), &sqs.SetQueueAttributesInput{QueueUrl: aws.String(url), Attributes: map[string]string{"Policy": policy}}); err != nil {
+		t.Fatalf("SetQueueAttributes Policy: %v", err)
 	}
 }

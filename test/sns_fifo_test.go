@@ -258,7 +258,7 @@ func TestSNSFIFORules(t *testing.T) {
 	// (https://docs.aws.amazon.com/sns/latest/dg/fifo-message-delivery.html)
 	t.Run("standard queue accepted", func(t *testing.T) {
 		t.Parallel()
-		qurl := createQueue(t, q, uniq(t, "std"))
+		qurl := snsQueue(t, q, uniq(t, "std"))
 		out, err := c.Subscribe(ctx, &sns.SubscribeInput{
 			TopicArn: aws.String(cbd), Protocol: aws.String("sqs"), Endpoint: aws.String(queueArn(t, q, qurl)),
 			Attributes: pairs("RawMessageDelivery", "true"), ReturnSubscriptionArn: true,

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/herald-dev/herald/internal/access"
 	"github.com/herald-dev/herald/internal/metrics"
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/server"
@@ -112,6 +113,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	ids, pubIdentity, err := loadIdentities(f, log, stderr)
+	if err != nil {
+		return err
+	}
 	var store queue.Store
 	dataDesc := "in memory (nothing survives a restart)"
 	if f.inMemory {
@@ -155,9 +160,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if baseURL == "" {
 		baseURL = "http://" + ln.Addr().String()
 	}
-	topics, err := topic.Open(ctx, topic.Options{
+	var topics *topic.Engine
+	var srvAccess *server.Access
+	topicOpts := topic.Options{
 		Queues: engine, Signer: signer, BaseURL: baseURL, Account: f.account, Region: f.region, Logger: log,
-	})
+	}
+	if ids != nil {
+		var acc *access.Access
+		acc, srvAccess = newAccess(f, ids, func() *topic.Engine { return topics }, log)
+		topicOpts.AuthorizeSQS = acc.AuthorizeDelivery
+	}
+	topics, err = topic.Open(ctx, topicOpts)
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -169,7 +182,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var pub *publisherService
 	var pubAPI http.Handler
 	if !f.publisher.disabled {
-		if pub, err = startPublisher(pctx, f, "http://"+ln.Addr().String(), log, reg); err != nil {
+		if pub, err = startPublisher(pctx, f, "http://"+ln.Addr().String(), pubIdentity, log, reg); err != nil {
 			_ = ln.Close()
 			return err
 		}
@@ -179,7 +192,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv := &http.Server{
 		Handler: server.New(server.Config{
 			Engine: engine, Topics: topics, Account: f.account, PublicURL: f.publicURL, Logger: log, Pprof: f.pprof,
-			Registry: reg, Publisher: pubAPI, MaxLongPolls: f.maxLongPolls,
+			Registry: reg, Publisher: pubAPI, MaxLongPolls: f.maxLongPolls, Access: srvAccess,
 		}),
 		// Slow clients cannot hold connections: headers within 10 s, the
 		// whole request within 60 s (responses, long polls included, are

@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite" // the outbox's SQLite driver
 
 	"github.com/herald-dev/herald/internal/bench"
+	"github.com/herald-dev/herald/internal/identity"
 	"github.com/herald-dev/herald/internal/metrics"
 	"github.com/herald-dev/herald/internal/pubapi"
 	"github.com/herald-dev/herald/publisher"
@@ -88,7 +89,7 @@ type publisherService struct {
 
 // startPublisher opens the publisher's store, registers custom formats and
 // starts the relay; selfURL is this server's own base URL.
-func startPublisher(ctx context.Context, f *serveFlags, selfURL string, log *slog.Logger, reg *metrics.Registry) (*publisherService, error) {
+func startPublisher(ctx context.Context, f *serveFlags, selfURL string, self *identity.Identity, log *slog.Logger, reg *metrics.Registry) (*publisherService, error) {
 	p := &f.publisher
 	for _, spec := range p.formats {
 		name, path, ok := strings.Cut(spec, "=")
@@ -128,7 +129,7 @@ func startPublisher(ctx context.Context, f *serveFlags, selfURL string, log *slo
 		return nil, fmt.Errorf("publisher store: %w", err)
 	}
 
-	awsCfg, endpoint, err := publisherAWS(ctx, p.endpoint, selfURL, f.region)
+	awsCfg, endpoint, err := publisherAWS(ctx, p.endpoint, selfURL, f.region, self)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -213,7 +214,9 @@ func (s *publisherService) close() {
 }
 
 // publisherAWS returns the AWS configuration and endpoint for deliveries.
-func publisherAWS(ctx context.Context, flagValue, selfURL, region string) (aws.Config, string, error) {
+// self is the identity to sign with when delivering into this server (nil
+// when it does not authenticate).
+func publisherAWS(ctx context.Context, flagValue, selfURL, region string, self *identity.Identity) (aws.Config, string, error) {
 	if flagValue == "aws" {
 		cfg, err := awsconfig.LoadDefaultConfig(ctx)
 		if err != nil {
@@ -230,8 +233,15 @@ func publisherAWS(ctx context.Context, flagValue, selfURL, region string) (aws.C
 	if err != nil {
 		return aws.Config{}, "", fmt.Errorf("AWS configuration: %w", err)
 	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil || flagValue == "" {
+	switch {
+	case flagValue == "" && self != nil:
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(self.AccessKeyID, self.SecretAccessKey, "")
+	case flagValue == "":
 		cfg.Credentials = credentials.NewStaticCredentialsProvider("herald", "herald", "")
+	default:
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			cfg.Credentials = credentials.NewStaticCredentialsProvider("herald", "herald", "")
+		}
 	}
 	// Request bodies are sent from memory: see bench.BufferedTransport.
 	cfg.HTTPClient = awsHTTPClient()

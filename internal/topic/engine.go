@@ -57,6 +57,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
+	// AuthorizeSQS, when set, decides whether a topic may deliver into a
+	// queue (the queue's policy, as in AWS); a refused delivery goes to the
+	// subscription's dead-letter queue (if that one allows it) or is
+	// dropped and counted. Nil allows every delivery.
+	AuthorizeSQS func(topicArn string, q *queue.Queue) error
 }
 
 // Stats are counters for metrics.

@@ -291,6 +291,17 @@ func (b *publishBatch) addSQS(s *Subscription, arn string, in queue.SendInput) {
 		b.e.log.Warn("sns: no queue for subscription", "subscription", s.rec.Arn, "queue", arn)
 		return
 	}
+	if auth := b.e.opts.AuthorizeSQS; auth != nil {
+		if err := auth(s.rec.TopicArn, q); err != nil {
+			if s.dlq != "" && arn != s.dlq {
+				b.addSQS(s, s.dlq, in)
+				return
+			}
+			b.e.Stats.Dropped.Add(1)
+			b.e.log.Warn("sns: the queue's policy refuses the topic", "subscription", s.rec.Arn, "queue", arn, "err", err)
+			return
+		}
+	}
 	b.ds = append(b.ds, queue.Delivery{Queue: q, Input: in})
 	b.dsSub = append(b.dsSub, s)
 }

@@ -43,6 +43,11 @@ def error_of(fn, **kw):
 def queue(name):
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    # The policy AWS requires for SNS to deliver into the queue.
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": arn, "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:000000000000:*"}}}]})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
     return url, arn
 
 

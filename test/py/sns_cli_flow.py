@@ -64,6 +64,11 @@ check(req and "'Action': 'CreateTopic'" in req[0], "create-topic did not send a 
 topic = created.get("TopicArn")
 eq(topic, "arn:aws:sns:us-east-1:000000000000:" + name, "create-topic TopicArn")
 qarn = "arn:aws:sqs:us-east-1:000000000000:" + qname
+# The queue policy AWS requires before SNS may deliver into the queue.
+policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+    "Resource": qarn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})
+run("sqs", "set-queue-attributes", "--queue-url", qurl, "--attributes", json.dumps({"Policy": policy}))
 
 sub = run("sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs", "--notification-endpoint", qarn,
           "--return-subscription-arn").get("SubscriptionArn", "")
