@@ -31,17 +31,21 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 step "go test (race detector on the engine, server and stores)"
 go test -race -count=1 ./internal/queue/... ./internal/store/... ./internal/sqsapi/... ./internal/server/... \
   ./internal/topic/... ./internal/snsapi/... ./internal/snsfilter/... ./internal/snsmsg/... ./internal/snsverify/... \
-  ./consumer/... ./internal/listen/... ./publisher/... ./internal/pubapi/...
+  ./consumer/... ./internal/listen/... ./publisher/... ./internal/pubapi/... \
+  ./internal/access/... ./internal/policy/... ./internal/identity/...
 
 step "go test (everything)"
 go test -count=1 -timeout 15m ./...
+
+step "load: 1,000 long-polling consumers and 100 producers (${HERALD_LOAD_SECONDS:-60}s; zero lost, zero duplicated after delete)"
+HERALD_LOAD=1 go test -run '^TestLoad$' -v -count=1 -timeout 10m ./test/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|load_test.go' 
 
 step "fuzzing parsers (${FUZZTIME:-10s} each)"
 for spec in internal/sqsapi:FuzzQueryDecode internal/sqsapi:FuzzJSONRequest internal/sqsapi:FuzzQueryRequest \
   internal/awsquery:FuzzDecode internal/snsapi:FuzzSNSRequest internal/snsfilter:FuzzParse internal/snsmsg:FuzzParse \
   internal/snsverify:FuzzVerify consumer:FuzzParsePath consumer:FuzzProcess consumer/sinks:FuzzSanitizeName \
   consumer/snshttp:FuzzHandler internal/listen:FuzzParse publisher/format:FuzzRender publisher/subscription:FuzzMatches publisher/webhook:FuzzVerify \
-  internal/pubapi:FuzzEvents; do
+  internal/pubapi:FuzzEvents internal/sigv4:FuzzVerify internal/policy:FuzzParse internal/policy:FuzzEvaluate; do
   pkg=${spec%%:*} target=${spec#*:}
   corpus="./${pkg}/testdata/fuzz/${target}"
   before=$( (ls "$corpus" 2>/dev/null || true) | wc -l)
