@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/herald-dev/herald/internal/policy"
 )
 
 // Queue attribute names.
@@ -128,6 +130,16 @@ func validPolicy(v string) string {
 	}
 	if _, ok := doc["Statement"]; !ok {
 		return "Policy document must contain a Statement."
+	}
+	if len(v) > policy.SQSMaxPolicyBytes {
+		return fmt.Sprintf("Policy is %d bytes; the most is %d.", len(v), policy.SQSMaxPolicyBytes)
+	}
+	p, err := policy.Parse(v)
+	if err != nil {
+		return err.Error()
+	}
+	if err := p.CheckLimits(policy.SQSLimits); err != nil {
+		return err.Error()
 	}
 	return ""
 }

@@ -179,6 +179,9 @@ func TestQueueAttributeLimits(t *testing.T) {
 		{q, "KmsDataKeyReusePeriodSeconds", "86401", queue.ErrInvalidAttributeValue},
 		{q, "SqsManagedSseEnabled", "yes", queue.ErrInvalidAttributeValue},
 		{q, "Policy", "not json", queue.ErrInvalidAttributeValue},
+		{q, "Policy", `{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"sqs:*"}]}`, queue.ErrInvalidAttributeValue},
+		{q, "Policy", `{"Statement":[{"Effect":"Allow","Action":"sqs:*"}]}`, queue.ErrInvalidAttributeValue}, // no principal
+		{q, "Policy", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage"}]}`, ""},
 		{q, "RedriveAllowPolicy", `{"redrivePermission":"bogus"}`, queue.ErrInvalidAttributeValue},
 		{q, "Bogus", "1", queue.ErrInvalidAttributeName},
 		{q, "QueueArn", "x", queue.ErrInvalidAttributeName},
@@ -234,7 +237,7 @@ func TestSetAttributesApplies(t *testing.T) {
 	}
 	// Empty Policy/RedrivePolicy clear them.
 	dlq := v.create("set-dlq", nil)
-	if err := v.e.SetAttributes(v.ctx, q, map[string]string{"RedrivePolicy": redrive(dlq, 3), "Policy": `{"Statement":[]}`}); err != nil {
+	if err := v.e.SetAttributes(v.ctx, q, map[string]string{"RedrivePolicy": redrive(dlq, 3), "Policy": `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage"}]}`}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = q.Attributes([]string{"RedrivePolicy", "Policy"})
