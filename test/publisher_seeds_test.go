@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,26 @@ func TestPublisherRetryDeadReplay(t *testing.T) {
 	}
 	if got := deliveriesOf(t, s, sub, "delivered"); len(got) != 1 || got[0].ID != replay.Delivery {
 		t.Errorf("delivered = %+v, want the replay %s", got, replay.Delivery)
+	}
+}
+
+// A custom format declared on the command line, without recompiling.
+func TestPublisherCustomFormat(t *testing.T) {
+	t.Parallel()
+	tmpl := filepath.Join(t.TempDir(), "status.tmpl")
+	if err := os.WriteFile(tmpl, []byte(`{"photo":{{json .EntityID}},"state":{{json .Status}},"org":{{json (field "person.organization.id")}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, "--format", "org-status="+tmpl)
+	c := newSQS(s)
+	url := createQueue(t, c, uniq(t, "custom"))
+	createSubscription(t, s, map[string]any{
+		"tenant": "acme", "format": "org-status", "destination": map[string]any{"type": "sqs", "url": url},
+	})
+	publishEvents(t, s, map[string]any{"tenant": "acme", "entity_type": "photo", "entity_id": "1419977",
+		"type": "photo.status_changed", "status": "DOWNLOADED", "occurred_at": time.Now().UTC(), "data": seedJSON(t, "photo-status.json")})
+	msgs := receiveN(t, c, url, 1, 10*time.Second)
+	if got, want := aws.ToString(msgs[0].Body), `{"photo":"1419977","state":"DOWNLOADED","org":135404}`; got != want {
+		t.Errorf("body %s, want %s", got, want)
 	}
 }

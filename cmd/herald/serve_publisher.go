@@ -46,6 +46,8 @@ type publisherFlags struct {
 	cooldown    time.Duration
 	formats     sinkFlags // name=path, repeatable
 	outbox      string
+	rate        float64
+	concurrency int
 }
 
 func (p *publisherFlags) register(fs *flag.FlagSet, env func(name, def string) string) {
@@ -57,6 +59,8 @@ func (p *publisherFlags) register(fs *flag.FlagSet, env func(name, def string) s
 	fs.DurationVar(&p.backoff, "publisher-backoff", envDuration(env, "HERALD_PUBLISHER_BACKOFF", time.Second), "first retry's backoff `ceiling`, doubled per attempt, with full jitter [HERALD_PUBLISHER_BACKOFF]")
 	fs.DurationVar(&p.backoffMax, "publisher-backoff-max", envDuration(env, "HERALD_PUBLISHER_BACKOFF_MAX", 10*time.Minute), "largest backoff `ceiling` [HERALD_PUBLISHER_BACKOFF_MAX]")
 	fs.DurationVar(&p.cooldown, "publisher-breaker-cooldown", envDuration(env, "HERALD_PUBLISHER_BREAKER_COOLDOWN", 30*time.Second), "how long a failing destination's open circuit holds deliveries before a probe [HERALD_PUBLISHER_BREAKER_COOLDOWN]")
+	fs.Float64Var(&p.rate, "publisher-destination-rate", 0, "most notifications per `second` to one destination (queue, topic, endpoint, Kafka topic); 0 for no limit")
+	fs.IntVar(&p.concurrency, "publisher-destination-concurrency", 64, "most `requests` in flight to one destination (an SQS or SNS batch of 10 is one)")
 	fs.StringVar(&p.outbox, "publisher-outbox", env("HERALD_PUBLISHER_OUTBOX", ""), "drain an application's transactional outbox table (herald_outbox): a postgres:// `URL` or the path of a SQLite file [HERALD_PUBLISHER_OUTBOX]")
 	fs.Var(&p.formats, "format", "a custom message format, `name=path` of a Go text/template file rendering the body (JSON); repeatable")
 }
@@ -143,12 +147,14 @@ func startPublisher(ctx context.Context, f *serveFlags, selfURL string, self *id
 	latency := reg.NewHistogramVec("herald_publisher_delivery_latency_seconds", "Time from an event's acceptance to its delivery, by destination type.",
 		[]float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300}, "destination")
 	r, err := relay.New(ctx, relay.Config{
-		Store:   st,
-		Sender:  disp,
-		Workers: p.workers,
-		Retry:   relay.RetryPolicy{MaxAttempts: p.maxAttempts, Base: p.backoff, Max: p.backoffMax},
-		Breaker: relay.BreakerPolicy{Cooldown: p.cooldown},
-		Logger:  log,
+		Store:                  st,
+		Sender:                 disp,
+		Workers:                p.workers,
+		Retry:                  relay.RetryPolicy{MaxAttempts: p.maxAttempts, Base: p.backoff, Max: p.backoffMax},
+		Breaker:                relay.BreakerPolicy{Cooldown: p.cooldown},
+		DestinationRate:        p.rate,
+		DestinationConcurrency: p.concurrency,
+		Logger:                 log,
 		OnAttempt: func(a relay.AttemptInfo) {
 			attempts.Add(1, a.Destination, string(a.Outcome))
 			if a.Outcome == store.Delivered {

@@ -113,8 +113,13 @@ func (r *Relay) deliverClaimed(ctx context.Context, claimedAt time.Time, ds []*s
 	var wg sync.WaitGroup
 	for key, group := range groups {
 		lim := r.breakers.limits(key)
-		per := perRequest(group[0].job.Destination.Type)
-		for chunk := range chunks(group, lim.capacity*per) {
+		size := lim.capacity * perRequest(group[0].job.Destination.Type)
+		if lim.rate > 0 {
+			// At most a tenth of a second's worth at once, so that the
+			// rate holds over short spans too.
+			size = min(size, max(1, int(lim.rate/10)))
+		}
+		for chunk := range chunks(group, size) {
 			wg.Go(func() {
 				out := r.sendChunk(sendCtx, ctx, lim, chunk)
 				mu.Lock()
@@ -144,6 +149,8 @@ func chunks[T any](s []T, n int) func(func([]T) bool) {
 // destination key, or a result when d cannot or must not be sent now.
 func (r *Relay) prepare(ctx context.Context, d *store.Delivery, now time.Time) (*deliver.Job, string, *store.Result) {
 	dead := func(why string) (*deliver.Job, string, *store.Result) {
+		r.stats.dead.Add(1)
+		r.log.Warn("publisher: delivery is dead", "delivery", d.ID, "subscription", d.SubscriptionID, "event", d.EventID, "err", why)
 		return nil, "", &store.Result{DeliveryID: d.ID, Outcome: store.Dead, Error: why, StartedAt: now}
 	}
 	sub, err := r.subscription(ctx, d.SubscriptionID)
@@ -294,10 +301,12 @@ func (r *Relay) outcome(runCtx context.Context, p pendingJob, rr deliver.Result,
 			res.Outcome = store.Dead
 			res.Error = "permanent failure: " + res.Error
 			r.stats.dead.Add(1)
+			r.log.Warn("publisher: delivery is dead", "delivery", d.ID, "subscription", d.SubscriptionID, "event", d.EventID, "err", res.Error)
 		case n >= r.cfg.Retry.MaxAttempts:
 			res.Outcome = store.Dead
 			res.Error = fmt.Sprintf("gave up after %d attempts: %s", n, res.Error)
 			r.stats.dead.Add(1)
+			r.log.Warn("publisher: delivery is dead", "delivery", d.ID, "subscription", d.SubscriptionID, "event", d.EventID, "err", res.Error)
 		default:
 			wait := webhook.Backoff(n, r.cfg.Retry.Base, r.cfg.Retry.Max, nil)
 			if de != nil && de.RetryAfter > wait {

@@ -201,4 +201,6 @@ func (ep *endpoint) bodies() []map[string]any {
 
 type sqsMessage = sqstypes.Message
 
+type publisherEvent = publisher.Event
+
 var publisherEventMissingTenant = publisher.Event{EntityType: "photo", EntityID: "1", Type: "t", OccurredAt: time.Now()}

@@ -250,3 +250,24 @@ func TestDeletedSubscriptionsPendingDeliveriesDie(t *testing.T) {
 		t.Error("no reason given")
 	}
 }
+
+func TestDestinationRateLimit(t *testing.T) {
+	e := newEnv(t, func(c *relay.Config) { c.DestinationRate = 100 })
+	ep := newEndpoint(t)
+	sub := e.subscribe(subscription.Subscription{Tenant: "acme",
+		Destination: subscription.Destination{Type: subscription.DestinationHTTPS, URL: ep.URL}})
+	var evs []*publisherEvent
+	for i := range 60 {
+		evs = append(evs, event("acme", "e"+jsonString(string(rune('a'+i%26)))+string(rune('0'+i/26)), "X"))
+	}
+	start := time.Now()
+	out := e.publish(evs...)
+	e.run()
+	for _, a := range out {
+		e.waitState(a.Event.ID, sub.ID, store.StateDelivered, 10*time.Second)
+	}
+	// 60 notifications at 100/s: at least about 0.6 s.
+	if d := time.Since(start); d < 500*time.Millisecond {
+		t.Errorf("60 deliveries at 100/s took %v", d)
+	}
+}
