@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
@@ -164,4 +165,39 @@ func TestPublisherTestNotificationRefusedByQueuePolicy(t *testing.T) {
 		t.Fatalf("test notification: %+v, want AccessDenied", res)
 	}
 	t.Logf("reported: %s", res.Error)
+}
+
+// A topic's policy decides who of other accounts may publish; an invalid
+// policy is refused.
+func TestAuthTopicPolicyCrossAccount(t *testing.T) {
+	t.Parallel()
+	s := sharedServer(t)
+	ctx := ctxT(t)
+	owner := newSNSClient(s)
+	partner := sns.New(sns.Options{HTTPClient: testHTTPClient, Region: testRegion, BaseEndpoint: aws.String(s.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(otherAccessKey, otherSecretKey, ""), Retryer: aws.NopRetryer{}})
+	topic, err := owner.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(uniq(t, "jobs"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish := func() error {
+		_, err := partner.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String("job-completed")})
+		return err
+	}
+	wantCode(t, publish(), "AuthorizationError", 403) // the default policy: the owner's account only
+
+	arn := aws.ToString(topic.TopicArn)
+	allow := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + otherAccount + `"},"Action":"SNS:Publish","Resource":"` + arn + `"}]}`
+	if _, err := owner.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: topic.TopicArn, AttributeName: aws.String("Policy"), AttributeValue: aws.String(allow)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := publish(); err != nil {
+		t.Fatalf("publish allowed by the topic policy: %v", err)
+	}
+	_, err = partner.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: topic.TopicArn})
+	wantCode(t, err, "AuthorizationError", 403)
+
+	_, err = owner.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: topic.TopicArn, AttributeName: aws.String("Policy"),
+		AttributeValue: aws.String(`{"Statement":[{"Effect":"Allow","Action":"SNS:Publish"}]}`)})
+	wantCode(t, err, "InvalidParameter", 400)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/herald-dev/herald/internal/policy"
 	"github.com/herald-dev/herald/internal/queue"
 )
 
@@ -307,6 +308,18 @@ func validateTopicAttribute(name, value string, fifo, creating bool) error {
 	case "Policy", "DataProtectionPolicy":
 		if value != "" && !json.Valid([]byte(value)) {
 			return invalid("%s Error: null", name)
+		}
+		if name == "Policy" && value != "" {
+			if len(value) > policy.SNSMaxPolicyBytes {
+				return invalid("Policy Error: the policy is %d bytes; the most is %d", len(value), policy.SNSMaxPolicyBytes)
+			}
+			p, err := policy.Parse(value)
+			if err == nil {
+				err = p.CheckLimits(policy.SNSLimits)
+			}
+			if err != nil {
+				return invalid("Policy Error: %s", err.Error())
+			}
 		}
 	case "DisplayName":
 		if len(value) > 100 {
