@@ -41,6 +41,7 @@ type serveFlags struct {
 	noAuth                     bool
 	identities                 string
 	maxLongPolls               int
+	maxStoreBytes              int64
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
@@ -72,6 +73,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.BoolVar(&f.tlsSelfSigned, "tls-self-signed", env("HERALD_TLS_SELF_SIGNED", "") == "true", "serve HTTPS with a self-signed certificate for localhost kept in the data directory (development) [HERALD_TLS_SELF_SIGNED]")
 	fs.BoolVar(&f.noAuth, "no-auth", env("HERALD_NO_AUTH", "") == "true", "accept unsigned requests: no SigV4, no policies; every caller is the account's root (tests only) [HERALD_NO_AUTH]")
 	fs.StringVar(&f.identities, "identities", env("HERALD_IDENTITIES", ""), "identities `file` (access keys, accounts, principals); default identities.json in the data directory, created with a development identity [HERALD_IDENTITIES]")
+	fs.Int64Var(&f.maxStoreBytes, "max-store-bytes", 0, "cap on the durable store's size in `bytes` (0: the disk's size); writes beyond it fail with ServiceUnavailable, as on a full disk, until deletes free room")
 	fs.IntVar(&f.maxLongPolls, "max-long-polls", envInt(env, "HERALD_MAX_LONG_POLLS", 10000), "most ReceiveMessage calls waiting at once; more are refused with RequestThrottled [HERALD_MAX_LONG_POLLS]")
 	f.publisher.register(fs, env)
 	if err := fs.Parse(args); err != nil {
@@ -126,7 +128,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("data directory: %w", err)
 		}
 		path := filepath.Join(f.data, "herald.db")
-		s, err := sqlite.Open(ctx, path, sqlite.Options{Logger: log})
+		s, err := sqlite.Open(ctx, path, sqlite.Options{Logger: log, MaxBytes: f.maxStoreBytes})
 		if err != nil {
 			return err
 		}

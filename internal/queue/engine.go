@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -203,6 +204,9 @@ func (e *Engine) applyCancelable(ctx context.Context, ops []Op) error {
 		return nil
 	}
 	if err := e.store.Apply(ctx, ops); err != nil {
+		if errors.Is(err, ErrStorageFull) {
+			return &Error{Code: ErrServiceUnavailable, Message: "The server's storage is full; nothing was changed. Retry later.", Err: err}
+		}
 		return &Error{Code: ErrInternal, Message: "We encountered an internal error. Please try again.", Err: err}
 	}
 	return nil

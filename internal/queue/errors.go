@@ -46,6 +46,11 @@ const (
 	ErrMissingAuthenticationToken Code = "MissingAuthenticationToken"
 )
 
+// ErrStorageFull is wrapped by a Store's errors when the disk (or the
+// store's size cap) has no room for a write: the request fails with
+// ServiceUnavailable and nothing of it is applied.
+var ErrStorageFull = errors.New("storage full")
+
 // Error is a domain error with a stable code and a human message worded as
 // AWS words it.
 type Error struct {

@@ -40,6 +40,11 @@ type Options struct {
 	// CacheSizeKiB is SQLite's page cache per connection. Default 32768
 	// (32 MiB).
 	CacheSizeKiB int
+	// MaxBytes, when positive, caps the database file: a write that would
+	// grow it further fails with queue.ErrStorageFull, as a full disk
+	// does, and nothing of it is applied. Space that deletes free is
+	// reused.
+	MaxBytes int64
 }
 
 // Validate reports whether the options are usable.
@@ -49,6 +54,9 @@ func (o Options) Validate() error {
 	}
 	if o.CacheSizeKiB < 0 {
 		return fmt.Errorf("sqlite: CacheSizeKiB %d is negative", o.CacheSizeKiB)
+	}
+	if o.MaxBytes < 0 {
+		return fmt.Errorf("sqlite: MaxBytes %d is negative", o.MaxBytes)
 	}
 	return nil
 }
@@ -125,6 +133,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// stalls of the writer, which runs them, and fewer copies of hot pages.
 	q.Add("_pragma", "wal_autocheckpoint(4000)")
 	q.Add("_pragma", "journal_size_limit(67108864)")
+	if opts.MaxBytes > 0 {
+		// Pages are 4096 bytes (SQLite's default, never changed here).
+		q.Add("_pragma", fmt.Sprintf("max_page_count(%d)", max(opts.MaxBytes/4096, 16)))
+	}
 	q.Add("_journal_mode", "WAL")
 	q.Add("_synchronous", "FULL")
 	db, err := sql.Open("sqlite", "file:"+strings.ReplaceAll(path, "?", "%3f")+"?"+q.Encode())

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -155,6 +156,9 @@ func (s *Store) takeLocked(batch []*request) []*request {
 // commit runs batch in one transaction and answers every request in it.
 func (s *Store) commit(batch []*request) {
 	ops, err := s.w.commit(batch)
+	if err != nil && isFull(err) {
+		err = fmt.Errorf("%w: %w", queue.ErrStorageFull, err)
+	}
 	if err != nil {
 		s.failed.Add(1)
 		s.log.Error("sqlite: group commit failed", "applies", len(batch), "error", err)
@@ -372,4 +376,10 @@ func (w *writer) close() error {
 		errs = append(errs, fmt.Errorf("sqlite: close writer connection: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// isFull reports whether err is SQLite's SQLITE_FULL: the disk, or the
+// MaxBytes cap, has no room for the transaction.
+func isFull(err error) bool {
+	return strings.Contains(err.Error(), "database or disk is full") || strings.Contains(err.Error(), "SQLITE_FULL")
 }
