@@ -42,6 +42,7 @@ type serveFlags struct {
 	identities                 string
 	maxLongPolls               int
 	maxStoreBytes              int64
+	maxQueues                  int
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
@@ -74,6 +75,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.BoolVar(&f.noAuth, "no-auth", env("HERALD_NO_AUTH", "") == "true", "accept unsigned requests: no SigV4, no policies; every caller is the account's root (tests only) [HERALD_NO_AUTH]")
 	fs.StringVar(&f.identities, "identities", env("HERALD_IDENTITIES", ""), "identities `file` (access keys, accounts, principals); default identities.json in the data directory, created with a development identity [HERALD_IDENTITIES]")
 	fs.Int64Var(&f.maxStoreBytes, "max-store-bytes", 0, "cap on the durable store's size in `bytes` (0: the disk's size); writes beyond it fail with ServiceUnavailable, as on a full disk, until deletes free room")
+	fs.IntVar(&f.maxQueues, "max-queues", envInt(env, "HERALD_MAX_QUEUES", 100000), "most queues on the server (all accounts); CreateQueue beyond it fails with OverLimit [HERALD_MAX_QUEUES]")
 	fs.IntVar(&f.maxLongPolls, "max-long-polls", envInt(env, "HERALD_MAX_LONG_POLLS", 10000), "most ReceiveMessage calls waiting at once; more are refused with RequestThrottled [HERALD_MAX_LONG_POLLS]")
 	f.publisher.register(fs, env)
 	if err := fs.Parse(args); err != nil {
@@ -138,7 +140,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 
-	engine, err := queue.Open(ctx, queue.Options{Store: store, Region: f.region, Logger: log})
+	engine, err := queue.Open(ctx, queue.Options{Store: store, Region: f.region, Logger: log, MaxQueues: f.maxQueues})
 	if err != nil {
 		return err
 	}

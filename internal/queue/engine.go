@@ -35,14 +35,18 @@ type Options struct {
 	// SweepInterval is how often expired messages and deduplication records
 	// are removed. Default 10s.
 	SweepInterval time.Duration
+	// MaxQueues, when positive, caps the queues of all accounts together;
+	// CreateQueue beyond it fails with OverLimit.
+	MaxQueues int
 }
 
 // Engine owns all queues.
 type Engine struct {
-	store  Store
-	region string
-	log    *slog.Logger
-	now    func() time.Time
+	maxQueues int
+	store     Store
+	region    string
+	log       *slog.Logger
+	now       func() time.Time
 
 	mu      sync.RWMutex
 	queues  map[string]*Queue // by account + "/" + name
@@ -68,14 +72,15 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("queue: Options.Store is required")
 	}
 	e := &Engine{
-		store:   opts.Store,
-		region:  opts.Region,
-		log:     opts.Logger,
-		now:     opts.Now,
-		queues:  map[string]*Queue{},
-		byID:    map[int64]*Queue{},
-		deleted: map[string]time.Time{},
-		stop:    make(chan struct{}),
+		maxQueues: opts.MaxQueues,
+		store:     opts.Store,
+		region:    opts.Region,
+		log:       opts.Logger,
+		now:       opts.Now,
+		queues:    map[string]*Queue{},
+		byID:      map[int64]*Queue{},
+		deleted:   map[string]time.Time{},
+		stop:      make(chan struct{}),
 	}
 	if e.region == "" {
 		e.region = "us-east-1"

@@ -62,6 +62,10 @@ func (e *Engine) CreateQueue(ctx context.Context, in CreateQueueInput) (*Queue, 
 		e.mu.Unlock()
 		return nil, Errorf(ErrQueueDeletedRecently, "You must wait 60 seconds after deleting a queue before you can create another with the same name.")
 	}
+	if e.maxQueues > 0 && len(e.queues) >= e.maxQueues {
+		e.mu.Unlock()
+		return nil, Errorf(ErrOverLimit, "You have reached the limit of %d queues on this server; delete queues to create others.", e.maxQueues)
+	}
 	now := e.now().Unix()
 	attrs := maps.Clone(in.Attributes)
 	if attrs == nil {

@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"context"
 	"maps"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/herald-dev/herald/internal/queue"
+	"github.com/herald-dev/herald/internal/store/memstore"
 )
 
 func TestQueueNames(t *testing.T) {
@@ -400,5 +402,26 @@ func TestPurge(t *testing.T) {
 	wantCounts(t, q, 0, 0, 0)
 	if got := v.recv(q, 10, -1); len(got) != 0 {
 		t.Errorf("received after purge: %v", bodies(got))
+	}
+}
+
+func TestMaxQueues(t *testing.T) {
+	ctx := context.Background()
+	e, err := queue.Open(ctx, queue.Options{Store: memstore.New(), MaxQueues: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for _, name := range []string{"a", "b"} {
+		if _, err := e.CreateQueue(ctx, queue.CreateQueueInput{Account: "000000000000", Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.CreateQueue(ctx, queue.CreateQueueInput{Account: "000000000000", Name: "a"}); err != nil {
+		t.Errorf("creating an existing queue again at the cap: %v", err)
+	}
+	_, err = e.CreateQueue(ctx, queue.CreateQueueInput{Account: "000000000000", Name: "c"})
+	if queue.ErrorCode(err) != queue.ErrOverLimit {
+		t.Errorf("third queue: %v, want OverLimit", err)
 	}
 }
