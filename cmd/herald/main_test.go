@@ -6,11 +6,17 @@ import (
 	"errors"
 	"flag"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's logger and the test.
@@ -94,13 +100,27 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(logs.String(), "herald.db") {
 		t.Errorf("the listening line does not say where the data is: %s", logs.String())
 	}
+	// Unsigned requests are refused; the development identity printed on
+	// first start signs requests that get in.
 	resp, err := http.Post(base+"/", "application/x-www-form-urlencoded", strings.NewReader("Action=CreateQueue&QueueName=x"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("CreateQueue: status %d", resp.StatusCode)
+	if resp.StatusCode != 403 {
+		t.Errorf("unsigned CreateQueue: status %d, want 403", resp.StatusCode)
+	}
+	keys := regexp.MustCompile(`export AWS_ACCESS_KEY_ID=(\S+) AWS_SECRET_ACCESS_KEY=(\S+)`).FindStringSubmatch(logs.String())
+	if keys == nil {
+		t.Fatalf("no development identity printed: %s", logs.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "identities.json")); err != nil {
+		t.Errorf("identities file: %v", err)
+	}
+	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(base),
+		Credentials: credentials.NewStaticCredentialsProvider(keys[1], keys[2], ""), Retryer: aws.NopRetryer{}})
+	if _, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("x")}); err != nil {
+		t.Errorf("CreateQueue signed by the development identity: %v", err)
 	}
 	cancel()
 	select {
