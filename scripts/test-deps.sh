@@ -10,6 +10,9 @@
 #   - the pyenv python3 with boto3 1.43 and awscli 1.45 (`aws` on PATH):
 #     both speak AWS JSON 1.0. They ship with the machine image; installed
 #     with pip only if missing.
+# And the AWS SDK for JavaScript v3 (@aws-sdk/client-sqs over AWS JSON 1.0,
+# @aws-sdk/client-sns over Query), pinned by test/js/package-lock.json and
+# installed into test/js/node_modules with npm ci when node and npm exist.
 set -euo pipefail
 
 say() { printf 'test-deps: %s\n' "$*"; }
@@ -83,4 +86,29 @@ else
   say "pyenv boto3 1.43 and awscli 1.45 already installed"
 fi
 "$py" -c 'import boto3, botocore, awscli; print("test-deps: pyenv boto3", boto3.__version__, "botocore", botocore.__version__, "awscli", awscli.__version__)'
+# --- AWS SDK for JavaScript v3 (test/js) -------------------------------------
+# npm ci when node_modules is missing or does not match package-lock.json
+# (npm's record of what it installed, node_modules/.package-lock.json, lists
+# other packages or versions). Without node or npm the JavaScript tests skip.
+js_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/js"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  say "node or npm not found: not installing test/js's packages (the JavaScript SDK tests will skip)"
+elif [ -f "$js_dir/node_modules/.package-lock.json" ] \
+  && node -e '
+    const fs = require("fs");
+    const pkgs = (f) => {
+      const p = { ...JSON.parse(fs.readFileSync(f, "utf8")).packages };
+      delete p[""];
+      return JSON.stringify(Object.keys(p).sort().map((k) => [k, p[k].version, p[k].integrity]));
+    };
+    process.exit(pkgs(process.argv[1]) === pkgs(process.argv[2]) ? 0 : 1);
+  ' "$js_dir/package-lock.json" "$js_dir/node_modules/.package-lock.json" </dev/null >/dev/null 2>&1; then
+  say "test/js/node_modules matches package-lock.json"
+else
+  say "npm ci --no-audit --no-fund in test/js (node $(node --version), npm $(npm --version 2>/dev/null))"
+  (cd "$js_dir" && npm ci --no-audit --no-fund </dev/null)
+fi
+if command -v node >/dev/null 2>&1 && [ -f "$js_dir/node_modules/@aws-sdk/client-sqs/package.json" ]; then
+  node -e 'for (const p of ["@aws-sdk/client-sqs", "@aws-sdk/client-sns"]) console.log("test-deps: " + p, require(process.argv[1] + "/node_modules/" + p + "/package.json").version)' "$js_dir" </dev/null
+fi
 say "done"
