@@ -56,6 +56,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/herald-dev/herald/internal/sqlitewal"
 	"github.com/herald-dev/herald/publisher/store"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
@@ -137,8 +138,7 @@ type Store struct {
 	queue   []*request // write calls not yet taken by the writer
 	wake    chan struct{}
 	stopped chan struct{} // closed when the writer goroutine ends
-	ckStop  chan struct{} // closed by Close to stop checkpointLoop
-	ckDone  chan struct{} // closed when checkpointLoop has returned
+	ck      *sqlitewal.Checkpointer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -159,11 +159,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
 	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", opts.CacheSizeKiB))
 	q.Add("_pragma", "temp_store(MEMORY)")
-	// No automatic checkpoints: they would run in the writer, after a
-	// commit, and stall every call waiting behind it (about 70 ms for
-	// 8000 pages). checkpointLoop checkpoints from a read connection
-	// instead, which WAL mode lets run beside the writer.
-	q.Add("_pragma", "wal_autocheckpoint(0)")
+	// Checkpoints: a sqlitewal.Checkpointer copies the WAL back from a
+	// read connection beside the writer, so that the writer's own
+	// automatic checkpoint, every 4000 pages, has little left to copy
+	// when it comes due (it once stalled every waiting call for about
+	// 70 ms) and still rewinds the WAL.
+	q.Add("_pragma", "wal_autocheckpoint(4000)")
 	q.Add("_pragma", "journal_size_limit(67108864)")
 	q.Add("_journal_mode", "WAL")
 	if opts.FullSync {
@@ -186,44 +187,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	go s.run()
-	s.ckStop, s.ckDone = make(chan struct{}), make(chan struct{})
-	go s.checkpointLoop()
+	s.ck = sqlitewal.Start(db)
 	return s, nil
-}
-
-// checkpointInterval is how often checkpointLoop copies the WAL back into
-// the database.
-const checkpointInterval = 500 * time.Millisecond
-
-// walRestartPages is the WAL size, in pages, beyond which checkpointLoop
-// also restarts the WAL (8 MiB of 4 KiB pages): passive checkpoints copy
-// pages back but never rewind the WAL while the writer is busy.
-const walRestartPages = 2048
-
-// checkpointLoop runs passive checkpoints on a read connection until
-// Close: they copy committed pages from the WAL into the database without
-// blocking the writer, so the WAL is reused instead of growing.
-func (s *Store) checkpointLoop() {
-	defer close(s.ckDone)
-	t := time.NewTicker(checkpointInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.ckStop:
-			return
-		case <-t.C:
-			var busy, logPages, done int
-			if s.db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &done) != nil {
-				continue
-			}
-			if logPages >= walRestartPages && done == logPages {
-				// Everything is copied; start the WAL over from its
-				// beginning (a brief wait for the writer between two
-				// transactions) and cut the file back, so it stays small.
-				_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-			}
-		}
-	}
 }
 
 // startWriter takes the write connection, checks WAL mode, migrates the
@@ -276,8 +241,7 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		s.signal()
 		<-s.stopped
-		close(s.ckStop)
-		<-s.ckDone
+		s.ck.Stop()
 		if err := errors.Join(s.w.close(), s.db.Close()); err != nil {
 			s.closeErr = fmt.Errorf("sqlite: close: %w", err)
 		}
