@@ -70,11 +70,7 @@ func newAccess(f *serveFlags, ids *identity.Set, topics func() *topic.Engine, lo
 			if t == nil {
 				return "", false
 			}
-			attrs, err := t.TopicAttributes(arn)
-			if err != nil {
-				return "", false
-			}
-			return attrs["Policy"], true
+			return t.TopicPolicy(arn)
 		},
 	})
 	return acc, &server.Access{

@@ -132,11 +132,7 @@ func snsAction(r *http.Request, body []byte) string {
 
 // AuthorizeSQS decides whether c may perform action on q.
 func (a *Access) AuthorizeSQS(c auth.Caller, action string, q *queue.Queue) error {
-	doc := ""
-	if attrs, err := q.Attributes([]string{queue.AttrPolicy}); err == nil {
-		doc = attrs[queue.AttrPolicy]
-	}
-	if a.allowed(c, action, q.Arn(), q.Account(), doc) {
+	if a.allowed(c, action, q.Arn(), q.Account(), q.Policy()) {
 		return nil
 	}
 	return &auth.Error{Code: "AccessDenied", Status: http.StatusForbidden,
@@ -175,11 +171,7 @@ func (a *Access) AuthorizeSNS(c auth.Caller, action, topicArn string) error {
 // queue's policy must allow the SNS service sqs:SendMessage with the
 // topic as aws:SourceArn.
 func (a *Access) AuthorizeDelivery(topicArn string, q *queue.Queue) error {
-	doc := ""
-	if attrs, err := q.Attributes([]string{queue.AttrPolicy}); err == nil {
-		doc = attrs[queue.AttrPolicy]
-	}
-	p := a.parse(doc)
+	p := a.parse(q.Policy())
 	if p != nil {
 		req := policy.Request{Service: "sns.amazonaws.com", Action: "sqs:SendMessage", Resource: q.Arn(),
 			Context: a.context(auth.Caller{Secure: true})}

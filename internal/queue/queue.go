@@ -124,6 +124,15 @@ func (q *Queue) WaitTime() int64 {
 	return int64(q.cfg.waitTime)
 }
 
+// Policy returns the queue's Policy attribute ("" when it has none),
+// without building the whole attribute map: authorization reads it on
+// every request.
+func (q *Queue) Policy() string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.rec.Attributes[AttrPolicy]
+}
+
 // Fifo reports whether q is a FIFO queue.
 func (q *Queue) Fifo() bool { return q.cfg.fifo }
 

@@ -201,6 +201,22 @@ func (e *Engine) Topic(arn string) (*Topic, error) {
 	return nil, errNoTopic()
 }
 
+// TopicPolicy returns a topic's access policy (the default one SNS gives a
+// topic when none was set) and whether the topic exists, without
+// computing the other attributes: authorization reads it on every request.
+func (e *Engine) TopicPolicy(arn string) (string, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	t := e.topics[arn]
+	if t == nil {
+		return "", false
+	}
+	if p, ok := t.rec.Attributes["Policy"]; ok {
+		return p, true
+	}
+	return defaultTopicPolicy(arn, t.rec.Account), true
+}
+
 // TopicAttributes returns every attribute of a topic, computed ones included.
 func (e *Engine) TopicAttributes(arn string) (map[string]string, error) {
 	e.mu.RLock()
