@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/herald-dev/herald/publisher"
 	"github.com/herald-dev/herald/publisher/deliver"
 	"github.com/herald-dev/herald/publisher/format"
 	"github.com/herald-dev/herald/publisher/store"
@@ -149,8 +150,7 @@ func chunks[T any](s []T, n int) func(func([]T) bool) {
 // destination key, or a result when d cannot or must not be sent now.
 func (r *Relay) prepare(ctx context.Context, d *store.Delivery, now time.Time) (*deliver.Job, string, *store.Result) {
 	dead := func(why string) (*deliver.Job, string, *store.Result) {
-		r.stats.dead.Add(1)
-		r.log.Warn("publisher: delivery is dead", "delivery", d.ID, "subscription", d.SubscriptionID, "event", d.EventID, "err", why)
+		r.died(d, why)
 		return nil, "", &store.Result{DeliveryID: d.ID, Outcome: store.Dead, Error: why, StartedAt: now}
 	}
 	sub, err := r.subscription(ctx, d.SubscriptionID)
@@ -174,14 +174,26 @@ func (r *Relay) prepare(ctx context.Context, d *store.Delivery, now time.Time) (
 		return nil, "", &store.Result{DeliveryID: d.ID, Outcome: store.Released, NextAttemptAt: until,
 			Error: "circuit open: " + key + " is failing"}
 	}
+	return newJob(d.ID, sub, d.Event, msg), key, nil
+}
+
+// newJob is the notification of ev to sub: FIFO destinations group by
+// entity and deduplicate by event, Kafka keys by entity.
+func newJob(id string, sub *subscription.Subscription, ev *publisher.Event, msg *format.Message) *deliver.Job {
 	return &deliver.Job{
-		ID:              d.ID,
+		ID:              id,
 		Destination:     sub.Destination,
 		Message:         msg,
-		GroupID:         d.Event.EntityID,
-		DeduplicationID: d.Event.ID,
-		Key:             d.Event.EntityID,
-	}, key, nil
+		GroupID:         ev.EntityID,
+		DeduplicationID: ev.ID,
+		Key:             ev.EntityID,
+	}
+}
+
+// died counts and logs a delivery that is dead for why.
+func (r *Relay) died(d *store.Delivery, why string) {
+	r.stats.dead.Add(1)
+	r.log.Warn("publisher: delivery is dead", "delivery", d.ID, "subscription", d.SubscriptionID, "event", d.EventID, "err", why)
 }
 
 // subscription returns a subscription from the cache, or from the store
@@ -245,7 +257,8 @@ func destinationKey(d subscription.Destination) string {
 // sends are released rather than counted as attempts.
 func (r *Relay) sendChunk(ctx, runCtx context.Context, lim *limiter, chunk []pendingJob) []store.Result {
 	out := make([]store.Result, len(chunk))
-	weight := (len(chunk) + perRequest(chunk[0].job.Destination.Type) - 1) / perRequest(chunk[0].job.Destination.Type)
+	per := perRequest(chunk[0].job.Destination.Type)
+	weight := (len(chunk) + per - 1) / per
 	if err := lim.acquire(ctx, weight, len(chunk)); err != nil {
 		for i, p := range chunk {
 			out[i] = store.Result{DeliveryID: p.d.ID, Outcome: store.Released, NextAttemptAt: r.cfg.Now()}
@@ -300,13 +313,11 @@ func (r *Relay) outcome(runCtx context.Context, p pendingJob, rr deliver.Result,
 		case permanent:
 			res.Outcome = store.Dead
 			res.Error = "permanent failure: " + res.Error
-			r.stats.dead.Add(1)
-			r.log.Warn("publisher: delivery is dead", "delivery", d.ID, "subscription", d.SubscriptionID, "event", d.EventID, "err", res.Error)
+			r.died(d, res.Error)
 		case n >= r.cfg.Retry.MaxAttempts:
 			res.Outcome = store.Dead
 			res.Error = fmt.Sprintf("gave up after %d attempts: %s", n, res.Error)
-			r.stats.dead.Add(1)
-			r.log.Warn("publisher: delivery is dead", "delivery", d.ID, "subscription", d.SubscriptionID, "event", d.EventID, "err", res.Error)
+			r.died(d, res.Error)
 		default:
 			wait := webhook.Backoff(n, r.cfg.Retry.Base, r.cfg.Retry.Max, nil)
 			if de != nil && de.RetryAfter > wait {

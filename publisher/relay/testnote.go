@@ -78,8 +78,7 @@ func (r *Relay) Test(ctx context.Context, subscriptionID string, ev *publisher.E
 	if err != nil {
 		return nil, invalid(err)
 	}
-	job := &deliver.Job{ID: ev.ID, Destination: sub.Destination, Message: msg,
-		GroupID: ev.EntityID, DeduplicationID: ev.ID, Key: ev.EntityID}
+	job := newJob(ev.ID, sub, ev, msg)
 	sctx, cancel := context.WithTimeout(ctx, r.cfg.Lease)
 	defer cancel()
 	start := time.Now()
