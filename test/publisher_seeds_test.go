@@ -199,7 +199,14 @@ func TestPublisherRetryDeadReplay(t *testing.T) {
 	if err := json.Unmarshal(h.accepted()[0], &ce); err != nil || ce["id"] != ev.ID {
 		t.Errorf("replayed notification %s: %v", h.accepted()[0], err)
 	}
-	if got := deliveriesOf(t, s, sub, "delivered"); len(got) != 1 || got[0].ID != replay.Delivery {
+	// The outcome is recorded after the endpoint answered (by the relay
+	// worker's finisher): wait for it.
+	var got []pubDelivery
+	waitFor(t, 10*time.Second, "the replay to be recorded as delivered", func() bool {
+		got = deliveriesOf(t, s, sub, "delivered")
+		return len(got) > 0
+	})
+	if len(got) != 1 || got[0].ID != replay.Delivery {
 		t.Errorf("delivered = %+v, want the replay %s", got, replay.Delivery)
 	}
 }
