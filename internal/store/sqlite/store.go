@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 
 	"github.com/herald-dev/herald/internal/queue"
+	"github.com/herald-dev/herald/internal/store/binenc"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -262,10 +263,10 @@ func loadMessages(ctx context.Context, tx *sql.Tx) ([]queue.MessageRecord, error
 			&m.SentAt, &m.VisibleAt, &m.ReceiveCount, &m.FirstReceiveAt, &m.GroupID, &m.DedupID, &m.DeadLetterSource); err != nil {
 			return nil, fmt.Errorf("sqlite: load messages: %w", err)
 		}
-		if m.Attributes, err = decodeAttrs(attrs); err != nil {
+		if m.Attributes, err = binenc.DecodeAttrs(attrs); err != nil {
 			return nil, fmt.Errorf("sqlite: message %d/%d attributes: %w", m.QueueID, m.Seq, err)
 		}
-		if m.SystemAttributes, err = decodeAttrs(sys); err != nil {
+		if m.SystemAttributes, err = binenc.DecodeAttrs(sys); err != nil {
 			return nil, fmt.Errorf("sqlite: message %d/%d system attributes: %w", m.QueueID, m.Seq, err)
 		}
 		out = append(out, m)

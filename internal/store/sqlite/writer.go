@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/herald-dev/herald/internal/queue"
+	"github.com/herald-dev/herald/internal/store/binenc"
 )
 
 // Request states. A request moves from waiting to taken (by the writer,
@@ -319,8 +320,8 @@ func (w *writer) exec(ctx context.Context, op *queue.Op) error {
 		}
 	case queue.OpPutMessage:
 		m := op.Message
-		w.attrBuf = appendAttrs(w.attrBuf[:0], m.Attributes)
-		w.sysBuf = appendAttrs(w.sysBuf[:0], m.SystemAttributes)
+		w.attrBuf = binenc.AppendAttrs(w.attrBuf[:0], m.Attributes)
+		w.sysBuf = binenc.AppendAttrs(w.sysBuf[:0], m.SystemAttributes)
 		_, err = w.putMsg.ExecContext(ctx, m.QueueID, m.Seq, m.ID, m.Body, blob(w.attrBuf), blob(w.sysBuf), m.SenderID,
 			m.SentAt, m.VisibleAt, int64(m.ReceiveCount), m.FirstReceiveAt, m.GroupID, m.DedupID, m.DeadLetterSource)
 	case queue.OpUpdateMessage:

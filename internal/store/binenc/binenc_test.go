@@ -1,4 +1,4 @@
-package sqlite
+package binenc
 
 import (
 	"reflect"
@@ -22,8 +22,8 @@ func TestAttrsRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := appendAttrs(nil, tt.in)
-			got, err := decodeAttrs(b)
+			b := AppendAttrs(nil, tt.in)
+			got, err := DecodeAttrs(b)
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
@@ -42,10 +42,10 @@ func TestAttrsRoundTrip(t *testing.T) {
 
 func TestDecodeAttrsCorrupt(t *testing.T) {
 	t.Parallel()
-	good := appendAttrs(nil, storetest.Message(1, 3).Attributes)
+	good := AppendAttrs(nil, storetest.Message(1, 3).Attributes)
 	for _, b := range [][]byte{{2}, {1}, {1, 5}, good[:len(good)-1], append(good[:len(good):len(good)], 0)} {
-		if _, err := decodeAttrs(b); err == nil {
-			t.Errorf("decodeAttrs(%x) = nil error", b)
+		if _, err := DecodeAttrs(b); err == nil {
+			t.Errorf("DecodeAttrs(%x) = nil error", b)
 		}
 	}
 }
@@ -53,14 +53,14 @@ func TestDecodeAttrsCorrupt(t *testing.T) {
 // FuzzDecodeAttrs checks that no input makes the decoder panic or allocate
 // without bound, and that what it accepts encodes back to an equal value.
 func FuzzDecodeAttrs(f *testing.F) {
-	f.Add(appendAttrs(nil, storetest.Message(1, 3).Attributes))
+	f.Add(AppendAttrs(nil, storetest.Message(1, 3).Attributes))
 	f.Add([]byte{1, 1, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		a, err := decodeAttrs(b)
+		a, err := DecodeAttrs(b)
 		if err != nil {
 			return
 		}
-		again, err := decodeAttrs(appendAttrs(nil, a))
+		again, err := DecodeAttrs(AppendAttrs(nil, a))
 		if err != nil {
 			t.Fatalf("re-decode: %v", err)
 		}
@@ -75,6 +75,6 @@ func BenchmarkAppendAttrs(b *testing.B) {
 	buf := make([]byte, 0, 1024)
 	b.ReportAllocs()
 	for b.Loop() {
-		buf = appendAttrs(buf[:0], a)
+		buf = AppendAttrs(buf[:0], a)
 	}
 }
