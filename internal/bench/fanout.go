@@ -55,6 +55,13 @@ func (r *runner) fanout(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		// As on AWS, a queue takes SNS deliveries only if its policy allows
+		// the topic to send.
+		policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},`+
+			`"Action":"sqs:SendMessage","Resource":%q,"Condition":{"ArnEquals":{"aws:SourceArn":%q}}}]}`, qa.Attributes["QueueArn"], topicArn)
+		if _, err := r.client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: q.QueueUrl, Attributes: map[string]string{"Policy": policy}}); err != nil {
+			return nil, fmt.Errorf("set policy of %s: %w", name, err)
+		}
 		var attrs map[string]string
 		if r.cfg.RawDelivery {
 			attrs = map[string]string{"RawMessageDelivery": "true"}
