@@ -97,7 +97,7 @@ func TestServe(t *testing.T) {
 		cancel()
 		t.Fatalf("no listening line in the log: %s", logs.String())
 	}
-	if !strings.Contains(logs.String(), "herald.db") {
+	if !strings.Contains(logs.String(), filepath.Join(dir, "log")) {
 		t.Errorf("the listening line does not say where the data is: %s", logs.String())
 	}
 	// Unsigned requests are refused; the development identity printed on

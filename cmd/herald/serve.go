@@ -20,7 +20,6 @@ import (
 	"github.com/herald-dev/herald/internal/server"
 	"github.com/herald-dev/herald/internal/snsmsg"
 	"github.com/herald-dev/herald/internal/store/memstore"
-	"github.com/herald-dev/herald/internal/store/sqlite"
 	"github.com/herald-dev/herald/internal/topic"
 )
 
@@ -28,6 +27,7 @@ type serveFlags struct {
 	listen    string
 	data      string
 	inMemory  bool
+	store     string
 	account   string
 	region    string
 	publicURL string
@@ -61,6 +61,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	fs.StringVar(&f.listen, "listen", env("HERALD_LISTEN", "127.0.0.1:9324"), "`address` to listen on [HERALD_LISTEN]")
 	fs.StringVar(&f.data, "data", env("HERALD_DATA", "./herald-data"), "`directory` that holds the durable store [HERALD_DATA]")
+	fs.StringVar(&f.store, "store", env("HERALD_STORE", "log"), "durable store `engine`: log (an append-only log of segment files) or sqlite; a data directory that already holds herald.db keeps using SQLite [HERALD_STORE]")
 	fs.BoolVar(&f.inMemory, "in-memory", env("HERALD_IN_MEMORY", "") == "true", "keep everything in memory: nothing survives a restart (tests, demos) [HERALD_IN_MEMORY]")
 	fs.StringVar(&f.account, "account", env("HERALD_ACCOUNT", "000000000000"), "account `id` that owns queues and appears in URLs and ARNs [HERALD_ACCOUNT]")
 	fs.StringVar(&f.region, "region", env("HERALD_REGION", "us-east-1"), "`region` that appears in ARNs [HERALD_REGION]")
@@ -74,7 +75,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.BoolVar(&f.tlsSelfSigned, "tls-self-signed", env("HERALD_TLS_SELF_SIGNED", "") == "true", "serve HTTPS with a self-signed certificate for localhost kept in the data directory (development) [HERALD_TLS_SELF_SIGNED]")
 	fs.BoolVar(&f.noAuth, "no-auth", env("HERALD_NO_AUTH", "") == "true", "accept unsigned requests: no SigV4, no policies; every caller is the account's root (tests only) [HERALD_NO_AUTH]")
 	fs.StringVar(&f.identities, "identities", env("HERALD_IDENTITIES", ""), "identities `file` (access keys, accounts, principals); default identities.json in the data directory, created with a development identity [HERALD_IDENTITIES]")
-	fs.Int64Var(&f.maxStoreBytes, "max-store-bytes", 0, "cap on the durable store's size in `bytes` (0: the disk's size); writes beyond it fail with ServiceUnavailable, as on a full disk, until deletes free room")
+	fs.Int64Var(&f.maxStoreBytes, "max-store-bytes", 0, "cap on the durable store's live data in `bytes` (0: the disk's size); writes beyond it fail with ServiceUnavailable, as on a full disk, until deletes free room")
 	fs.IntVar(&f.maxQueues, "max-queues", envInt(env, "HERALD_MAX_QUEUES", 100000), "most queues on the server (all accounts); CreateQueue beyond it fails with OverLimit [HERALD_MAX_QUEUES]")
 	fs.IntVar(&f.maxLongPolls, "max-long-polls", envInt(env, "HERALD_MAX_LONG_POLLS", 10000), "most ReceiveMessage calls waiting at once; more are refused with RequestThrottled [HERALD_MAX_LONG_POLLS]")
 	f.publisher.register(fs, env)
@@ -129,8 +130,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err := os.MkdirAll(f.data, 0o755); err != nil {
 			return fmt.Errorf("data directory: %w", err)
 		}
-		path := filepath.Join(f.data, "herald.db")
-		s, err := sqlite.Open(ctx, path, sqlite.Options{Logger: log, MaxBytes: f.maxStoreBytes})
+		s, path, err := openStore(ctx, f, log)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,307 @@
+package logstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/herald-dev/herald/internal/queue"
+)
+
+// Request states: waiting → taken (the writer then always answers on done)
+// or waiting → abandoned (the caller's context ended first; the writer then
+// skips it).
+const (
+	waiting int32 = iota
+	taken
+	abandoned
+)
+
+type reqKind uint8
+
+const (
+	reqApply    reqKind = iota
+	reqLoad             // read the whole log into a snapshot
+	reqRelocate         // copy live records of an old segment to the head
+)
+
+// zeroChunk is how far ahead of its frames the active segment is extended
+// with zeros.
+const zeroChunk = 1 << 20
+
+// request is one call waiting for the writer.
+type request struct {
+	kind  reqKind
+	ops   []queue.Op
+	state atomic.Int32
+	done  chan error // capacity 1
+	snap  *queue.Snapshot
+	reloc *relocation
+	err   error // set by the writer before it answers
+}
+
+func newRequest(k reqKind) *request {
+	return &request{kind: k, done: make(chan error, 1)}
+}
+
+// submit hands r to the writer and waits for its answer.
+func (s *Store) submit(ctx context.Context, r *request) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.pending = append(s.pending, r)
+	s.mu.Unlock()
+	s.signal()
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(waiting, abandoned) {
+			return ctx.Err()
+		}
+		return <-r.done
+	}
+}
+
+func (s *Store) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the writer goroutine: it serves pending requests until the store
+// is closed and nothing is pending.
+func (s *Store) run() {
+	defer close(s.stopped)
+	var batch []*request
+	for {
+		s.mu.Lock()
+		batch = s.takeLocked(batch[:0])
+		idle := len(s.pending) == 0
+		closing := s.closed
+		s.mu.Unlock()
+		if len(batch) > 0 {
+			s.serve(batch)
+			clear(batch)
+			continue
+		}
+		if idle && closing {
+			return
+		}
+		if idle {
+			<-s.wake
+		}
+	}
+}
+
+// takeLocked moves pending requests to batch in arrival order: a run of
+// Applies up to the op cap (at least one), or one request of another kind.
+// Abandoned requests are dropped. s.mu is held.
+func (s *Store) takeLocked(batch []*request) []*request {
+	n, i := 0, 0
+	for ; i < len(s.pending); i++ {
+		r := s.pending[i]
+		if len(batch) > 0 && (r.kind != reqApply || n+len(r.ops) > s.opts.MaxBatchOps) {
+			break
+		}
+		if !r.state.CompareAndSwap(waiting, taken) {
+			continue
+		}
+		batch = append(batch, r)
+		n += len(r.ops)
+		if r.kind != reqApply {
+			i++
+			break
+		}
+	}
+	rest := copy(s.pending, s.pending[i:])
+	clear(s.pending[rest:])
+	s.pending = s.pending[:rest]
+	return batch
+}
+
+func (s *Store) serve(batch []*request) {
+	switch batch[0].kind {
+	case reqLoad:
+		r := batch[0]
+		r.snap, r.err = s.load()
+		r.done <- r.err
+	case reqRelocate:
+		s.relocate(batch[0])
+	default:
+		s.commit(batch)
+	}
+}
+
+// commit writes the ops of batch as one frame, makes it durable, applies it
+// to the index and answers every request.
+func (s *Store) commit(batch []*request) {
+	if s.broken != nil {
+		for _, r := range batch {
+			r.done <- s.broken
+		}
+		return
+	}
+	type entry struct {
+		op   *queue.Op
+		size int64
+	}
+	var entries []entry
+	buf := append(s.buf[:0], make([]byte, frameHeader)...)
+	var grown int64
+	ok := 0
+	for _, r := range batch {
+		start, first := len(buf), len(entries)
+		var g int64
+		for i := range r.ops {
+			before := len(buf)
+			buf = appendOp(buf, &r.ops[i])
+			size := int64(len(buf) - before)
+			g += growth(&r.ops[i], size)
+			entries = append(entries, entry{&r.ops[i], size})
+		}
+		if s.opts.MaxBytes > 0 && g > 0 && s.x.liveBytes+grown+g > s.opts.MaxBytes {
+			buf, entries = buf[:start], entries[:first]
+			r.err = fmt.Errorf("%w: the store's live data would exceed %d bytes", queue.ErrStorageFull, s.opts.MaxBytes)
+			continue
+		}
+		grown += g
+		ok++
+	}
+	s.buf = buf
+	var err error
+	if ok > 0 {
+		err = s.write(buf)
+	}
+	if err != nil {
+		s.failed.Add(1)
+		s.log.Error("logstore: group commit failed", "applies", ok, "error", err)
+	} else if ok > 0 {
+		for _, e := range entries {
+			s.x.apply(s.segIDs[len(s.segIDs)-1], e.op, e.size)
+		}
+		s.firstSnap = nil
+		s.commits.Add(1)
+		s.applies.Add(uint64(ok))
+		s.ops.Add(uint64(len(entries)))
+		s.afterCommit()
+	}
+	for _, r := range batch {
+		e := r.err
+		if e == nil {
+			e = err
+		}
+		r.err = nil
+		r.done <- e
+	}
+}
+
+// write appends buf (a frame with frameHeader bytes reserved at its start)
+// to the log and makes it durable, moving to a new segment first if the
+// active one is full.
+func (s *Store) write(buf []byte) error {
+	sealFrame(buf, 0)
+	if s.off > s.base && s.off+int64(len(buf)) > s.opts.SegmentBytes {
+		if err := s.roll(); err != nil {
+			return err
+		}
+	}
+	if end := s.off + int64(len(buf)); end > s.alloc {
+		// Extend the file with zeros well ahead of the frames: appending
+		// to blocks that already exist lets fdatasync flush data without
+		// journaling a new size and new blocks, which on ext4 makes a
+		// commit about a third cheaper in CPU and half as long. It costs
+		// one larger flush per zeroChunk of log.
+		n := max(end-s.alloc, zeroChunk)
+		if _, err := s.f.WriteAt(make([]byte, n), s.alloc); err != nil {
+			_ = s.f.Truncate(s.alloc)
+			if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+				return fmt.Errorf("%w: %w", queue.ErrStorageFull, err)
+			}
+			return fmt.Errorf("logstore: write: %w", err)
+		}
+		s.alloc += n
+	}
+	if _, err := s.f.WriteAt(buf, s.off); err != nil {
+		// Cut off whatever part of the frame reached the file, so that the
+		// next frame follows the last good one.
+		s.alloc = s.off
+		if terr := s.f.Truncate(s.off); terr != nil {
+			s.broken = fmt.Errorf("logstore: write failed (%w) and the log could not be cut back: %w", err, terr)
+		}
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			return fmt.Errorf("%w: %w", queue.ErrStorageFull, err)
+		}
+		return fmt.Errorf("logstore: write: %w", err)
+	}
+	if err := datasync(s.f); err != nil {
+		// After a failed fsync the kernel may have dropped the dirty pages:
+		// nothing written since the last good sync can be trusted.
+		s.broken = fmt.Errorf("logstore: fdatasync failed, restart to recover: %w", err)
+		return s.broken
+	}
+	n := int64(len(buf))
+	s.off += n
+	s.x.segs[s.segIDs[len(s.segIDs)-1]].size += n
+	s.x.totalBytes += n
+	return nil
+}
+
+// roll starts a new segment: its header and a frame with the high-water
+// marks, durable, and the directory entry durable too.
+func (s *Store) roll() error {
+	id, end := s.segIDs[len(s.segIDs)-1]+1, s.off
+	f, err := s.createSegment(id)
+	if err != nil {
+		return err
+	}
+	// The old segment's zeros past its last frame are of no more use.
+	_ = s.f.Truncate(end)
+	_ = s.f.Close()
+	s.f = f
+	s.segIDs = append(s.segIDs, id)
+	s.publishShape()
+	return nil
+}
+
+// createSegment writes segment id's header and meta frame and syncs it and
+// the directory. It leaves s.off at the segment's end and registers it in
+// the index.
+func (s *Store) createSegment(id uint64) (*os.File, error) {
+	f, err := os.OpenFile(segName(s.dir, id), os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("logstore: new segment: %w", err)
+	}
+	meta := queue.Op{Kind: opMeta, Seq: s.x.maxSeq, QueueID: s.x.maxID}
+	b := segHeader(id)
+	start := len(b)
+	b = append(b, make([]byte, frameHeader)...)
+	b = appendOp(b, &meta)
+	sealFrame(b, start)
+	_, err = f.WriteAt(b, 0)
+	if err == nil {
+		err = datasync(f)
+	}
+	if err == nil {
+		err = syncDir(s.dir)
+	}
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(segName(s.dir, id))
+		if errors.Is(err, syscall.ENOSPC) {
+			return nil, fmt.Errorf("%w: %w", queue.ErrStorageFull, err)
+		}
+		return nil, fmt.Errorf("logstore: new segment: %w", err)
+	}
+	s.off = int64(len(b))
+	s.base, s.alloc = s.off, s.off
+	s.x.segs[id] = &segStat{size: s.off}
+	s.x.totalBytes += s.off
+	return f, nil
+}
