@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -121,6 +122,16 @@ func TestServe(t *testing.T) {
 		Credentials: credentials.NewStaticCredentialsProvider(keys[1], keys[2], ""), Retryer: aws.NopRetryer{}})
 	if _, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("x")}); err != nil {
 		t.Errorf("CreateQueue signed by the development identity: %v", err)
+	}
+	// The queue's creation was one commit of the log store, on /metrics.
+	mresp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbody, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	if m := regexp.MustCompile(`(?m)^herald_store_commits_total (\d+)`).FindSubmatch(mbody); m == nil || string(m[1]) == "0" {
+		t.Errorf("/metrics lacks herald_store_commits_total > 0:\n%s", mbody)
 	}
 	cancel()
 	select {

@@ -19,6 +19,7 @@ import (
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/server"
 	"github.com/herald-dev/herald/internal/snsmsg"
+	"github.com/herald-dev/herald/internal/store/logstore"
 	"github.com/herald-dev/herald/internal/store/memstore"
 	"github.com/herald-dev/herald/internal/topic"
 )
@@ -181,6 +182,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer topics.Close()
 	reg := metrics.NewRegistry()
+	if ls, ok := store.(*logstore.Store); ok {
+		registerStoreMetrics(reg, ls)
+	}
 	pctx, stopPublisher := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopPublisher()
 	var pub *publisherService

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/herald-dev/herald/internal/metrics"
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/store/logstore"
 	"github.com/herald-dev/herald/internal/store/sqlite"
@@ -42,4 +43,22 @@ func openStore(ctx context.Context, f *serveFlags, log *slog.Logger) (queue.Stor
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return !errors.Is(err, os.ErrNotExist)
+}
+
+// registerStoreMetrics exposes the log store's counters and shape.
+func registerStoreMetrics(reg *metrics.Registry, s *logstore.Store) {
+	counter := func(name, help string, v func(logstore.Stats) uint64) {
+		reg.NewCounterFunc(name, help, nil, func(emit func(float64, ...string)) { emit(float64(v(s.Stats()))) })
+	}
+	gauge := func(name, help string, v func(logstore.Stats) int64) {
+		reg.NewGaugeFunc(name, help, nil, func(emit func(float64, ...string)) { emit(float64(v(s.Stats()))) })
+	}
+	counter("herald_store_commits_total", "Group commits written to the store's log (one fdatasync each).", func(st logstore.Stats) uint64 { return st.Commits })
+	counter("herald_store_commit_failures_total", "Group commits that failed.", func(st logstore.Stats) uint64 { return st.Failed })
+	counter("herald_store_applies_total", "Writes committed (requests' changes; several share a commit).", func(st logstore.Stats) uint64 { return st.Applies })
+	counter("herald_store_compactions_total", "Old segments whose live records were copied to the head of the log.", func(st logstore.Stats) uint64 { return st.Compactions })
+	counter("herald_store_segments_removed_total", "Segment files deleted.", func(st logstore.Stats) uint64 { return st.SegmentsRemoved })
+	gauge("herald_store_segments", "Segment files in the store's log.", func(st logstore.Stats) int64 { return int64(st.Segments) })
+	gauge("herald_store_log_bytes", "Bytes of frames in the store's segment files.", func(st logstore.Stats) int64 { return st.LogBytes })
+	gauge("herald_store_live_bytes", "Bytes of live records in the store's log.", func(st logstore.Stats) int64 { return st.LiveBytes })
 }
