@@ -45,7 +45,8 @@ for spec in internal/sqsapi:FuzzQueryDecode internal/sqsapi:FuzzJSONRequest inte
   internal/awsquery:FuzzDecode internal/snsapi:FuzzSNSRequest internal/snsfilter:FuzzParse internal/snsmsg:FuzzParse \
   internal/snsverify:FuzzVerify consumer:FuzzParsePath consumer:FuzzProcess consumer/sinks:FuzzSanitizeName \
   consumer/snshttp:FuzzHandler internal/listen:FuzzParse publisher/format:FuzzRender publisher/subscription:FuzzMatches publisher/webhook:FuzzVerify \
-  internal/pubapi:FuzzEvents internal/sigv4:FuzzVerify internal/policy:FuzzParse internal/policy:FuzzEvaluate; do
+  internal/pubapi:FuzzEvents internal/sigv4:FuzzVerify internal/policy:FuzzParse internal/policy:FuzzEvaluate \
+  internal/store/logstore:FuzzReplay internal/store/logstore:FuzzDecodeOps; do
   pkg=${spec%%:*} target=${spec#*:}
   corpus="./${pkg}/testdata/fuzz/${target}"
   before=$( (ls "$corpus" 2>/dev/null || true) | wc -l)

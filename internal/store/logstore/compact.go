@@ -127,7 +127,10 @@ func (s *Store) compact(seg uint64) {
 		chunk = append(chunk, m)
 		size += len(m.Body) + 64
 		if size >= relocateChunkBytes && !send(false) {
-			return
+			// The last chunk still goes: it ends the compaction in the
+			// writer, which may start another one later.
+			chunk = nil
+			break
 		}
 	}
 	send(true)

@@ -23,33 +23,60 @@ func (s *Store) recover(ctx context.Context) error {
 	for i, id := range ids {
 		last := i == len(ids)-1
 		s.x.segs[id] = &segStat{}
-		end, err := s.replay(ctx, id, func(op *queue.Op, size int64) error {
+		data, err := os.ReadFile(segName(s.dir, id))
+		if err != nil {
+			return fmt.Errorf("logstore: %w", err)
+		}
+		end, err := s.replayData(ctx, id, data, func(op *queue.Op, size int64) error {
 			s.x.apply(id, op, size)
 			if op.Kind == opMeta {
 				return nil
 			}
 			return snap.Apply(ctx, []queue.Op{*op})
 		})
-		switch {
-		case err == nil:
-		case errors.Is(err, errTorn) && last:
-			s.log.Warn("logstore: cutting off a torn frame at the end of the log (a write that was never acknowledged)",
-				"segment", segName(s.dir, id), "offset", end)
-			if end < headerSize {
-				// The segment was created but its header never reached the
-				// disk: start it again.
-				delete(s.x.segs, id)
-				if err := os.Remove(segName(s.dir, id)); err != nil {
-					return fmt.Errorf("logstore: %w", err)
+		if err != nil && !(errors.Is(err, errTorn) && last) {
+			return fmt.Errorf("logstore: %s: %w", segName(s.dir, id), err)
+		}
+		if last && end <= headerSize {
+			// A segment without even its meta frame is one whose creation
+			// a crash interrupted (createSegment syncs the header and the
+			// meta frame before anything else is written or any older
+			// segment is removed): it holds nothing, and keeping it
+			// without a meta frame would lose the high-water marks once
+			// the older segments go. A longer file with a bad header is
+			// damage, not a torn creation.
+			if len(data) > 4096 {
+				return fmt.Errorf("logstore: %s: the newest segment's header is damaged (%d bytes follow it): %w", segName(s.dir, id), len(data), err)
+			}
+			s.log.Warn("logstore: removing a segment whose creation was interrupted", "segment", segName(s.dir, id))
+			delete(s.x.segs, id)
+			if err := os.Remove(segName(s.dir, id)); err != nil {
+				return fmt.Errorf("logstore: %w", err)
+			}
+			if err := syncDir(s.dir); err != nil {
+				return fmt.Errorf("logstore: %w", err)
+			}
+			ids = ids[:i]
+			if len(ids) > 0 {
+				// The previous segment is the active one again; its file
+				// may end in zeros or in a torn frame as well.
+				if _, err := s.reopenTail(ids[len(ids)-1]); err != nil {
+					return err
 				}
-				ids = ids[:i]
-				continue
+			}
+			break
+		}
+		if last && int64(len(data)) > end {
+			// Whatever follows the last good frame — zeros, a torn frame,
+			// stale bytes — is cut off, so that no later frame can make it
+			// reachable.
+			if errors.Is(err, errTorn) {
+				s.log.Warn("logstore: cutting off a torn frame at the end of the log (a write that was never acknowledged)",
+					"segment", segName(s.dir, id), "offset", end)
 			}
 			if err := truncateSync(segName(s.dir, id), end); err != nil {
 				return err
 			}
-		default:
-			return fmt.Errorf("logstore: %s: %w", segName(s.dir, id), err)
 		}
 		s.x.segs[id].size = end
 		s.x.totalBytes += end
@@ -92,6 +119,30 @@ func (s *Store) replay(ctx context.Context, id uint64, fn func(op *queue.Op, siz
 	if err != nil {
 		return 0, err
 	}
+	return s.replayData(ctx, id, data, fn)
+}
+
+// reopenTail cuts segment id (already replayed) back to the end of its
+// frames, for when it becomes the active segment again, and returns that
+// end.
+func (s *Store) reopenTail(id uint64) (int64, error) {
+	data, err := os.ReadFile(segName(s.dir, id))
+	if err != nil {
+		return 0, fmt.Errorf("logstore: %w", err)
+	}
+	end, err := scanFrames(data, id, func([]byte) error { return nil })
+	if err != nil && !errors.Is(err, errTorn) {
+		return 0, fmt.Errorf("logstore: %s: %w", segName(s.dir, id), err)
+	}
+	if int64(len(data)) > end {
+		if err := truncateSync(segName(s.dir, id), end); err != nil {
+			return 0, err
+		}
+	}
+	return end, nil
+}
+
+func (s *Store) replayData(ctx context.Context, id uint64, data []byte, fn func(op *queue.Op, size int64) error) (int64, error) {
 	return scanFrames(data, id, func(payload []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
