@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"sort"
 	"strconv"
@@ -152,7 +153,11 @@ func headerValues(r *http.Request, name string) []string {
 		}
 		return []string{r.URL.Host}
 	}
-	if vs := r.Header.Values(name); len(vs) > 0 {
+	key, ok := canonicalNames[name]
+	if !ok {
+		key = textproto.CanonicalMIMEHeaderKey(name)
+	}
+	if vs := r.Header[key]; len(vs) > 0 {
 		return vs
 	}
 	if name == "content-length" && r.ContentLength > 0 {
@@ -187,19 +192,52 @@ func appendHeaderValue(b []byte, v string) []byte {
 	return b
 }
 
-// canonicalHeaders appends "name:value\n" for every signed header, multiple
-// values of one header joined by commas.
-func canonicalHeaders(b []byte, r *http.Request, names []string) []byte {
-	for _, name := range names {
-		b = append(b, name...)
-		b = append(b, ':')
-		for i, v := range headerValues(r, name) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendHeaderValue(b, v)
-		}
-		b = append(b, '\n')
+// canonicalNames maps the lower-case names of the headers SDKs usually sign
+// to their canonical form (textproto.CanonicalMIMEHeaderKey), which would
+// otherwise be computed, and allocated, for every request.
+var canonicalNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{
+		"Content-Type", "Content-Length", "Content-Md5", "Content-Encoding", "Date", "User-Agent",
+		"X-Amz-Date", "X-Amz-Target", "X-Amz-Content-Sha256", "X-Amz-Security-Token", "X-Amz-User-Agent",
+		"X-Amzn-Query-Mode", "X-Amz-Decoded-Content-Length", "X-Amzn-Trace-Id",
+		"Amz-Sdk-Invocation-Id", "Amz-Sdk-Request",
+	} {
+		m[strings.ToLower(n)] = textproto.CanonicalMIMEHeaderKey(n)
 	}
-	return b
+	return m
+}()
+
+// canonicalHeaders appends "name:value\n" for every signed header (names
+// in lower case, separated by ';'), multiple values of one header joined
+// by commas.
+func canonicalHeaders(b []byte, r *http.Request, names string) []byte {
+	for rest := names; ; {
+		name, more, found := strings.Cut(rest, ";")
+		b = appendCanonicalHeader(b, r, name)
+		if !found {
+			return b
+		}
+		rest = more
+	}
+}
+
+func appendCanonicalHeader(b []byte, r *http.Request, name string) []byte {
+	b = append(b, name...)
+	b = append(b, ':')
+	if name == "host" { // what headerValues returns, without a slice
+		h := r.Host
+		if h == "" {
+			h = r.URL.Host
+		}
+		b = appendHeaderValue(b, h)
+		return append(b, '\n')
+	}
+	for i, v := range headerValues(r, name) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendHeaderValue(b, v)
+	}
+	return append(b, '\n')
 }

@@ -81,7 +81,9 @@ func (o signOpts) build(t testing.TB) (*http.Request, []byte) {
 	}
 	ph := o.payloadHash
 	if ph == "" {
-		ph = hashHex([]byte(o.body))
+		var h [64]byte
+		hashHex(&h, []byte(o.body))
+		ph = string(h[:])
 	}
 	creds := aws.Credentials{AccessKeyID: testAK, SecretAccessKey: o.secret, SessionToken: o.token}
 	if err := v4.NewSigner().SignHTTP(context.Background(), creds, r, ph, o.service, o.region, o.at); err != nil {

@@ -20,8 +20,12 @@ type cachedKey struct {
 // key. The secret is kept alongside so a rotated secret is noticed.
 type keyCache struct {
 	mu   sync.RWMutex
-	keys map[string]cachedKey
+	keys map[keyID]cachedKey
 }
+
+// keyID names a signing key: a struct rather than a joined string, so that
+// a lookup allocates nothing.
+type keyID struct{ accessKey, date, region, service string }
 
 func hmacSHA256(key []byte, data string) []byte {
 	m := hmac.New(sha256.New, key)
@@ -42,7 +46,7 @@ func deriveKey(secret, date, region, service string) [sha256.Size]byte {
 }
 
 func (c *keyCache) get(accessKey, secret, date, region, service string) [sha256.Size]byte {
-	id := accessKey + "/" + date + "/" + region + "/" + service
+	id := keyID{accessKey, date, region, service}
 	c.mu.RLock()
 	e, ok := c.keys[id]
 	c.mu.RUnlock()
@@ -52,7 +56,7 @@ func (c *keyCache) get(accessKey, secret, date, region, service string) [sha256.
 	k := deriveKey(secret, date, region, service)
 	c.mu.Lock()
 	if c.keys == nil || len(c.keys) >= maxCachedKeys {
-		c.keys = make(map[string]cachedKey)
+		c.keys = make(map[keyID]cachedKey)
 	}
 	c.keys[id] = cachedKey{secret: secret, key: k}
 	c.mu.Unlock()

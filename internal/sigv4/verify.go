@@ -1,12 +1,12 @@
 package sigv4
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,7 +61,7 @@ type request struct {
 	service       string
 	term          string
 	signedHeaders string // as sent
-	headerNames   []string
+	headerNames   string // signedHeaders in lower case: names separated by ';'
 	signature     string
 	amzDate       string // request time, ISO 8601 basic
 	when          time.Time
@@ -90,14 +90,14 @@ func (v *Verifier) VerifyPayload(r *http.Request, body []byte) (Identity, []byte
 }
 
 func (v *Verifier) verify(r *http.Request, body []byte) (Identity, []byte, *Error) {
-	in, e := parseRequest(r)
-	if e != nil {
+	var in request
+	if e := parseRequest(r, &in); e != nil {
 		return Identity{}, nil, e
 	}
-	if e := v.checkScope(in); e != nil {
+	if e := v.checkScope(&in); e != nil {
 		return Identity{}, nil, e
 	}
-	if e := v.checkTime(in); e != nil {
+	if e := v.checkTime(&in); e != nil {
 		return Identity{}, nil, e
 	}
 	var id Identity
@@ -109,27 +109,34 @@ func (v *Verifier) verify(r *http.Request, body []byte) (Identity, []byte, *Erro
 		return Identity{}, nil, errInvalidToken()
 	}
 
-	payloadHash, streaming := in.contentSHA, false
-	switch {
-	case payloadHash == unsignedPayload:
-	case payloadHash == streamingPayload:
-		streaming = true
-	case strings.HasPrefix(payloadHash, "STREAMING-"):
-		return Identity{}, nil, errIncomplete("Unsupported x-amz-content-sha256 value: " + payloadHash)
+	var bodyHash [2 * sha256.Size]byte
+	var payloadHash []byte
+	streaming := false
+	switch p := in.contentSHA; {
+	case p == unsignedPayload:
+		payloadHash = []byte(unsignedPayload)
+	case p == streamingPayload:
+		payloadHash, streaming = []byte(streamingPayload), true
+	case strings.HasPrefix(p, "STREAMING-"):
+		return Identity{}, nil, errIncomplete("Unsupported x-amz-content-sha256 value: " + p)
 	default:
-		payloadHash = hashHex(body)
+		hashHex(&bodyHash, body)
+		payloadHash = bodyHash[:]
 	}
 
 	key := v.keys.get(in.accessKey, id.SecretAccessKey, in.date, in.region, in.service)
-	sig, canonical, sts := in.sign(r, &key, payloadHash)
-	if !hmac.Equal(sig, []byte(in.signature)) {
+	buf := getBuf()
+	defer putBuf(buf)
+	sig, canonical, sts := in.sign(buf, r, &key, payloadHash)
+	if !equalSig(sig[:], in.signature) {
 		// A presigned URL without X-Amz-Content-Sha256 may have been signed
 		// over UNSIGNED-PAYLOAD, as S3-style presigners do.
 		if !in.presigned || in.contentSHA != "" {
 			return Identity{}, nil, errBadSignature(string(canonical), string(sts))
 		}
-		if s2, _, _ := in.sign(r, &key, unsignedPayload); !hmac.Equal(s2, []byte(in.signature)) {
-			return Identity{}, nil, errBadSignature(string(canonical), string(sts))
+		c, st := string(canonical), string(sts)
+		if s2, _, _ := in.sign(buf, r, &key, []byte(unsignedPayload)); !equalSig(s2[:], in.signature) {
+			return Identity{}, nil, errBadSignature(c, st)
 		}
 	}
 	if !streaming {
@@ -142,18 +149,48 @@ func (v *Verifier) verify(r *http.Request, body []byte) (Identity, []byte, *Erro
 	return id, payload, nil
 }
 
-func hashHex(b []byte) string {
+// equalSig compares a computed signature with the claimed one in constant
+// time (for equal lengths), as hmac.Equal does.
+func equalSig(sig []byte, claimed string) bool {
+	if len(sig) != len(claimed) {
+		return false
+	}
+	var d byte
+	for i := range sig {
+		d |= sig[i] ^ claimed[i]
+	}
+	return d == 0
+}
+
+// hashHex writes the lower-case hex SHA-256 of b into dst.
+func hashHex(dst *[2 * sha256.Size]byte, b []byte) {
 	if len(b) == 0 {
-		return emptySHA256
+		copy(dst[:], emptySHA256)
+		return
 	}
 	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+	hex.Encode(dst[:], h[:])
+}
+
+// signBufs recycles the buffers canonical requests and strings to sign are
+// built in.
+var signBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+func getBuf() *[]byte { return signBufs.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) > 64<<10 {
+		return // do not keep what an unusual request grew
+	}
+	*b = (*b)[:0]
+	signBufs.Put(b)
 }
 
 // sign computes the signature of the request, returning it as lower-case hex
-// with the canonical request and string to sign it was computed from.
-func (in *request) sign(r *http.Request, key *[sha256.Size]byte, payloadHash string) (sig, canonical, sts []byte) {
-	b := make([]byte, 0, 1024)
+// with the canonical request and string to sign it was computed from. Those
+// two are built in *buf and valid until its next use.
+func (in *request) sign(buf *[]byte, r *http.Request, key *[sha256.Size]byte, payloadHash []byte) (sig [2 * sha256.Size]byte, canonical, sts []byte) {
+	b := (*buf)[:0]
 	b = append(b, r.Method...)
 	b = append(b, '\n')
 	b = canonicalURI(b, r)
@@ -169,22 +206,39 @@ func (in *request) sign(r *http.Request, key *[sha256.Size]byte, payloadHash str
 	b = append(b, in.signedHeaders...)
 	b = append(b, '\n')
 	b = append(b, payloadHash...)
-	canonical = b
+	n := len(b)
+	h := sha256.Sum256(b)
 
-	h := sha256.Sum256(canonical)
-	s := make([]byte, 0, 160)
-	s = append(s, algorithm+"\n"...)
-	s = append(s, in.amzDate...)
-	s = append(s, '\n')
-	s = in.appendScope(s)
-	s = append(s, '\n')
-	s = hex.AppendEncode(s, h[:])
-	sts = s
-
-	m := hmac.New(sha256.New, key[:])
-	m.Write(sts)
-	var sum [sha256.Size]byte
-	return hex.AppendEncode(nil, m.Sum(sum[:0])), canonical, sts
+	// HMAC-SHA256(key, sts) = SHA256(key^opad || SHA256(key^ipad || sts)),
+	// the inner block written just before the string to sign.
+	for i := 0; i < sha256.BlockSize; i++ {
+		k := byte(0)
+		if i < len(key) {
+			k = key[i]
+		}
+		b = append(b, k^0x36)
+	}
+	s0 := len(b)
+	b = append(b, algorithm+"\n"...)
+	b = append(b, in.amzDate...)
+	b = append(b, '\n')
+	b = in.appendScope(b)
+	b = append(b, '\n')
+	b = hex.AppendEncode(b, h[:])
+	*buf = b
+	inner := sha256.Sum256(b[n:])
+	var outer [sha256.BlockSize + sha256.Size]byte
+	for i := 0; i < sha256.BlockSize; i++ {
+		k := byte(0)
+		if i < len(key) {
+			k = key[i]
+		}
+		outer[i] = k ^ 0x5c
+	}
+	copy(outer[sha256.BlockSize:], inner[:])
+	mac := sha256.Sum256(outer[:])
+	hex.Encode(sig[:], mac[:])
+	return sig, b[:n], b[s0:]
 }
 
 func (in *request) appendScope(b []byte) []byte {
