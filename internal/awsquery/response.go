@@ -1,12 +1,14 @@
 package awsquery
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 const xmlDeclaration = `<?xml version="1.0"?>`
@@ -43,16 +45,17 @@ func (s Service) WriteResult(w http.ResponseWriter, jsonProto bool, action strin
 	if jsonProto {
 		body = []byte("{}")
 		if out != nil {
-			b, err := json.Marshal(out)
-			if err != nil {
+			buf := jsonBufs.Get().(*bytes.Buffer)
+			defer putJSONBuf(buf)
+			if err := jsonEncode(buf, out); err != nil {
 				return err
 			}
-			body = b
+			body = buf.Bytes()
 		}
 	} else {
 		body = s.EncodeXML(action, out, requestID)
 	}
-	w.Header().Set("x-amzn-RequestId", requestID)
+	setRequestID(w.Header(), requestID)
 	if jsonProto {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	} else {
@@ -62,10 +65,32 @@ func (s Service) WriteResult(w http.ResponseWriter, jsonProto bool, action strin
 	return nil
 }
 
+// jsonBufs recycles the buffers JSON results are encoded in.
+var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putJSONBuf(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // do not keep what a large result grew
+	}
+	b.Reset()
+	jsonBufs.Put(b)
+}
+
+// jsonEncode writes json.Marshal(v) into buf, without the copy Marshal
+// makes of its result: an Encoder's output (HTML escaped, as Marshal's) is
+// Marshal's and a newline, which is removed.
+func jsonEncode(buf *bytes.Buffer, v any) error {
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1)
+	return nil
+}
+
 // WriteError answers a failed call: JSON with __type and the
 // x-amzn-query-error header, or a Query <ErrorResponse>.
 func (s Service) WriteError(w http.ResponseWriter, jsonProto bool, e WireError, requestID string) {
-	w.Header().Set("x-amzn-RequestId", requestID)
+	setRequestID(w.Header(), requestID)
 	if jsonProto {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		w.Header().Set("x-amzn-query-error", e.Code+";"+e.Fault)
@@ -90,10 +115,25 @@ func (s Service) WriteError(w http.ResponseWriter, jsonProto bool, e WireError, 
 	_, _ = w.Write([]byte(b.String()))
 }
 
+// requestIDHeader is x-amzn-RequestId in its canonical form, as
+// http.Header.Set would store it (without canonicalizing it each time).
+var requestIDHeader = http.CanonicalHeaderKey("x-amzn-RequestId")
+
+func setRequestID(h http.Header, id string) { h[requestIDHeader] = []string{id} }
+
 // NewRequestID returns a random request id in AWS's UUID form.
 func NewRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
 }
