@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // Receipt handles encode the queue id, the message's sequence and the
@@ -21,8 +22,13 @@ func encodeHandle(queueID, seq int64, rc int32) string {
 	binary.BigEndian.PutUint32(b[17:], uint32(rc))
 	// A checksum so that a typo is reported as invalid, not as stale.
 	binary.BigEndian.PutUint64(b[21:], handleCheck(queueID, seq, rc))
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	var out [handleLen]byte
+	base64.RawURLEncoding.Encode(out[:], b[:])
+	return string(out[:])
 }
+
+// handleLen is the length of an encoded receipt handle.
+const handleLen = (29*8 + 5) / 6
 
 func handleCheck(queueID, seq int64, rc int32) uint64 {
 	x := uint64(queueID)*0x9E3779B97F4A7C15 ^ uint64(seq)*0xC2B2AE3D27D4EB4F ^ uint64(uint32(rc))*0x165667B19E3779F9
@@ -39,8 +45,22 @@ type handle struct {
 }
 
 func decodeHandle(s string) (handle, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != 29 || b[0] != handleVersion {
+	var b []byte
+	var buf [48]byte
+	if base64.RawURLEncoding.DecodedLen(len(s)) <= len(buf) {
+		// DecodeString without its copies: Decode only reads the string.
+		n, err := base64.RawURLEncoding.Decode(buf[:], unsafe.Slice(unsafe.StringData(s), len(s)))
+		if err != nil {
+			return handle{}, false
+		}
+		b = buf[:n]
+	} else {
+		var err error
+		if b, err = base64.RawURLEncoding.DecodeString(s); err != nil {
+			return handle{}, false
+		}
+	}
+	if len(b) != 29 || b[0] != handleVersion {
 		return handle{}, false
 	}
 	h := handle{
@@ -84,7 +104,7 @@ func (e *Engine) Delete(ctx context.Context, q *Queue, receipt string) error {
 // DeleteBatch deletes several messages in one store transaction.
 func (e *Engine) DeleteBatch(ctx context.Context, q *Queue, receipts []string) ([]error, error) {
 	errs := make([]error, len(receipts))
-	var ops []Op
+	ops := make([]Op, 0, len(receipts))
 	q.mu.Lock()
 	if q.deleted {
 		q.mu.Unlock()

@@ -145,6 +145,10 @@ func (q *Queue) tryReceive(ctx context.Context, in ReceiveInput, wait bool, w **
 	var picked, dead []*message
 	cutoff := now.UnixMilli() - q.cfg.retention*1000
 	var ops []Op
+	if q.ready.Len() > 0 || len(q.groups) > 0 {
+		// Something may be taken: room for it without growing.
+		picked, ops = make([]*message, 0, in.Max), make([]Op, 0, in.Max)
+	}
 	take := func(m *message) bool {
 		if m.SentAt < cutoff {
 			q.unlink(m)

@@ -155,7 +155,8 @@ type pendingSend struct {
 // group until finishSends or abort.
 func (q *Queue) prepareSend(ins []SendInput, now time.Time) *pendingSend {
 	e := q.e
-	p := &pendingSend{q: q, results: make([]SendResult, len(ins)), errs: make([]error, len(ins))}
+	p := &pendingSend{q: q, results: make([]SendResult, len(ins)), errs: make([]error, len(ins)),
+		fresh: make([]*message, 0, len(ins))}
 	nowMs := now.UnixMilli()
 
 	q.mu.Lock()
@@ -164,6 +165,11 @@ func (q *Queue) prepareSend(ins []SendInput, now time.Time) *pendingSend {
 		p.err = errNoQueue()
 		return p
 	}
+	nops := len(ins)
+	if q.cfg.fifo {
+		nops *= 2 // a dedup record and a message each
+	}
+	p.ops = make([]Op, 0, nops)
 	for i := range ins {
 		in := &ins[i]
 		if err := q.validate(in); err != nil {
