@@ -46,7 +46,8 @@ for spec in internal/sqsapi:FuzzQueryDecode internal/sqsapi:FuzzJSONRequest inte
   internal/snsverify:FuzzVerify consumer:FuzzParsePath consumer:FuzzProcess consumer/sinks:FuzzSanitizeName \
   consumer/snshttp:FuzzHandler internal/listen:FuzzParse publisher/format:FuzzRender publisher/subscription:FuzzMatches publisher/webhook:FuzzVerify \
   internal/pubapi:FuzzEvents internal/sigv4:FuzzVerify internal/policy:FuzzParse internal/policy:FuzzEvaluate \
-  internal/store/logstore:FuzzReplay internal/store/logstore:FuzzDecodeOps; do
+  internal/store/logstore:FuzzReplay internal/store/logstore:FuzzDecodeOps \
+  internal/sqsapi:FuzzFastJSON internal/sqsapi:FuzzSimpleURLPath internal/sqsapi:FuzzValidBatchID internal/sigv4:FuzzParseAmzDate internal/queue:FuzzDecodeHandle; do
   pkg=${spec%%:*} target=${spec#*:}
   corpus="./${pkg}/testdata/fuzz/${target}"
   before=$( (ls "$corpus" 2>/dev/null || true) | wc -l)

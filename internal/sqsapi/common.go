@@ -2,7 +2,6 @@ package sqsapi
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/herald-dev/herald/internal/queue"
@@ -21,15 +20,18 @@ func (c *call) queue(ref queueRef) (*queue.Queue, error) {
 	if ref.QueueUrl == "" {
 		return nil, queue.Errorf(queue.ErrMissingParameter, "The request must contain the parameter QueueUrl.")
 	}
-	path := ref.QueueUrl
-	if u, err := url.Parse(ref.QueueUrl); err == nil && u.Path != "" {
-		path = u.Path
+	path, ok := simpleURLPath(ref.QueueUrl)
+	if !ok {
+		path = ref.QueueUrl
+		if u, err := url.Parse(ref.QueueUrl); err == nil && u.Path != "" {
+			path = u.Path
+		}
 	}
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	if len(parts) != 2 {
+	account, name, ok := strings.Cut(strings.Trim(path, "/"), "/")
+	if !ok || strings.Contains(name, "/") {
 		return nil, queue.Errorf(queue.ErrQueueDoesNotExist, "The specified queue does not exist.")
 	}
-	q, err := c.h.cfg.Engine.Queue(parts[0], parts[1])
+	q, err := c.h.cfg.Engine.Queue(account, name)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +39,52 @@ func (c *call) queue(ref queueRef) (*queue.Queue, error) {
 		return nil, err
 	}
 	return q, nil
+}
+
+// simpleURLPath returns the path of an http(s) URL whose host is a plain
+// name or address with an optional numeric port and whose path holds only
+// letters, digits, '-', '_', '.' and '/': the Path url.Parse would give.
+// ok is false for any other URL, which url.Parse must then decide.
+func simpleURLPath(s string) (path string, ok bool) {
+	var rest string
+	switch {
+	case strings.HasPrefix(s, "http://"):
+		rest = s[len("http://"):]
+	case strings.HasPrefix(s, "https://"):
+		rest = s[len("https://"):]
+	default:
+		return "", false
+	}
+	host, p, found := strings.Cut(rest, "/")
+	if !found {
+		return "", false
+	}
+	name, port, hasPort := strings.Cut(host, ":")
+	if name == "" {
+		return "", false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !plainURLByte(c) {
+			return "", false
+		}
+	}
+	if hasPort {
+		for i := 0; i < len(port); i++ {
+			if c := port[i]; c < '0' || c > '9' {
+				return "", false
+			}
+		}
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; !plainURLByte(c) && c != '/' {
+			return "", false
+		}
+	}
+	return rest[len(host):], true
+}
+
+func plainURLByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.'
 }
 
 // queueURL is the URL clients use for q.
@@ -111,7 +159,19 @@ func batchError(id string, err error) BatchResultErrorEntry {
 	return BatchResultErrorEntry{Id: id, SenderFault: lookupError(code).fault == "Sender", Code: batchErrorCode(code), Message: msg}
 }
 
-var batchIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+// validBatchID reports whether id matches ^[A-Za-z0-9_-]{1,80}$.
+func validBatchID(id string) bool {
+	if len(id) < 1 || len(id) > 80 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // checkBatchIDs validates the entry ids of a batch request as SQS does.
 func checkBatchIDs(ids []string, entryName string) error {
@@ -121,15 +181,17 @@ func checkBatchIDs(ids []string, entryName string) error {
 	if len(ids) > queue.MaxBatchEntries {
 		return queue.Errorf(queue.ErrTooManyEntriesInBatch, "Maximum number of entries per request are %d. You have sent %d.", queue.MaxBatchEntries, len(ids))
 	}
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if !batchIDRE.MatchString(id) {
+	for i, id := range ids {
+		if !validBatchID(id) {
 			return queue.Errorf(queue.ErrInvalidBatchEntryID, "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
 		}
-		if seen[id] {
-			return queue.Errorf(queue.ErrBatchEntryIdsNotDistinct, "Id %s repeated.", id)
+		// At most MaxBatchEntries ids: comparing with the earlier ones is
+		// cheaper than a set.
+		for _, prev := range ids[:i] {
+			if prev == id {
+				return queue.Errorf(queue.ErrBatchEntryIdsNotDistinct, "Id %s repeated.", id)
+			}
 		}
-		seen[id] = true
 	}
 	return nil
 }

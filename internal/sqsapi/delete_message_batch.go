@@ -44,7 +44,7 @@ func deleteMessageBatch(ctx context.Context, c *call, in *DeleteMessageBatchInpu
 	if err != nil {
 		return nil, err
 	}
-	out := &DeleteMessageBatchOutput{Successful: []BatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
+	out := &DeleteMessageBatchOutput{Successful: make([]BatchResultEntry, 0, len(ids)), Failed: []BatchResultErrorEntry{}}
 	for i, id := range ids {
 		if errs[i] != nil {
 			out.Failed = append(out.Failed, batchError(id, errs[i]))

@@ -5,11 +5,9 @@
 package sqsapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -68,6 +66,8 @@ type Handler struct {
 	cfg       Config
 	log       *slog.Logger
 	longPolls atomic.Int64
+	// rootARN is the account root's ARN, the anonymous caller's principal.
+	rootARN string
 }
 
 // acquireLongPoll takes a long-poll slot, or reports that none is free.
@@ -96,7 +96,7 @@ func New(cfg Config) *Handler {
 		cfg.MaxLongPolls = DefaultMaxLongPolls
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	return &Handler{cfg: cfg, log: cfg.Logger}
+	return &Handler{cfg: cfg, log: cfg.Logger, rootARN: "arn:aws:iam::" + cfg.Account + ":root"}
 }
 
 // call carries what an action needs besides its input.
@@ -109,11 +109,15 @@ type call struct {
 	senderID  string
 	action    string
 	caller    auth.Caller
+	// body is the request body once authenticate has read it (hasBody).
+	body    []byte
+	hasBody bool
 }
 
 type action struct {
-	newInput func() any
-	run      func(ctx context.Context, c *call, in any) (any, error)
+	iamAction string // "sqs:" + name
+	newInput  func() any
+	run       func(ctx context.Context, c *call, in any) (any, error)
 }
 
 var actions = map[string]action{}
@@ -121,7 +125,8 @@ var actions = map[string]action{}
 // register adds an action. Every action file registers itself in init.
 func register[I, O any](name string, fn func(ctx context.Context, c *call, in *I) (*O, error)) {
 	actions[name] = action{
-		newInput: func() any { return new(I) },
+		iamAction: "sqs:" + name,
+		newInput:  func() any { return new(I) },
 		run: func(ctx context.Context, c *call, in any) (any, error) {
 			out, err := fn(ctx, c, in.(*I))
 			if err != nil || out == nil {
@@ -137,7 +142,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	c := &call{h: h, r: r, requestID: awsquery.NewRequestID(), account: h.cfg.Account}
 	c.senderID = c.account
-	c.caller = auth.Caller{Account: c.account, PrincipalARN: "arn:aws:iam::" + c.account + ":root", PrincipalID: c.account,
+	c.caller = auth.Caller{Account: c.account, PrincipalARN: h.rootARN, PrincipalID: c.account,
 		Secure: r.TLS != nil, SourceIP: auth.SourceIP(r), Anonymous: true}
 	var name string
 	var in any
@@ -171,12 +176,13 @@ func (h *Handler) decode(c *call, w http.ResponseWriter) (string, any, error) {
 		if !ok {
 			return name, nil, queue.Errorf(queue.ErrUnknownOperation, "Operation %s is not supported.", name)
 		}
-		body, err := readBody(w, r)
+		body, err := c.readBody(w)
 		if err != nil {
 			return name, nil, err
 		}
 		in := a.newInput()
-		if len(body) > 0 {
+		if len(body) > 0 && !decodeJSONFast(body, in) {
+			in = a.newInput() // what the fast path left is discarded
 			if err := json.Unmarshal(body, in); err != nil {
 				return name, nil, queue.Errorf(queue.ErrSerialization, "Start of structure or map found where not expected.")
 			}
@@ -184,7 +190,7 @@ func (h *Handler) decode(c *call, w http.ResponseWriter) (string, any, error) {
 		return name, in, nil
 	}
 	c.proto = ProtocolQuery
-	vals, err := h.form(w, r)
+	vals, err := h.form(w, c)
 	if err != nil {
 		return "", nil, err
 	}
@@ -211,8 +217,8 @@ func (h *Handler) decode(c *call, w http.ResponseWriter) (string, any, error) {
 }
 
 // authenticate verifies the request's signature when the handler has an
-// Authenticator. It reads the body (the decoders read it again from
-// memory) and makes the caller's account and principal the call's.
+// Authenticator. It reads the body (which the decoders then take from
+// c.body) and makes the caller's account and principal the call's.
 func (h *Handler) authenticate(c *call, w http.ResponseWriter) error {
 	if h.cfg.Authenticate == nil {
 		return nil
@@ -225,7 +231,8 @@ func (h *Handler) authenticate(c *call, w http.ResponseWriter) error {
 	if err != nil {
 		return err
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	// The decoders use c.body.
+	c.body, c.hasBody = body, true
 	caller, err := h.cfg.Authenticate(r, body)
 	if err != nil {
 		return err
@@ -241,7 +248,11 @@ func (c *call) authorize(q *queue.Queue) error {
 	if c.h.cfg.Authorize == nil {
 		return nil
 	}
-	return c.h.cfg.Authorize(c.caller, "sqs:"+c.action, q)
+	iam := "sqs:" + c.action
+	if a, ok := actions[c.action]; ok {
+		iam = a.iamAction
+	}
+	return c.h.cfg.Authorize(c.caller, iam, q)
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
@@ -249,13 +260,29 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return body, requestError(err)
 }
 
-func (h *Handler) form(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	vals, err := awsquery.ReadForm(w, r, MaxRequestBody)
+// readBody returns the request body, read once: authenticate may have read
+// it already.
+func (c *call) readBody(w http.ResponseWriter) ([]byte, error) {
+	if c.hasBody {
+		return c.body, nil
+	}
+	return readBody(w, c.r)
+}
+
+func (h *Handler) form(w http.ResponseWriter, c *call) (url.Values, error) {
+	if c.hasBody {
+		vals, err := awsquery.ParseForm(c.r, c.body)
+		return vals, requestError(err)
+	}
+	vals, err := awsquery.ReadForm(w, c.r, MaxRequestBody)
 	return vals, requestError(err)
 }
 
 // requestError maps an awsquery.RequestError to the engine's codes.
 func requestError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var re *awsquery.RequestError
 	if !errors.As(err, &re) {
 		return err

@@ -67,6 +67,9 @@ func receiveMessage(ctx context.Context, c *call, in *ReceiveMessageInput) (*Rec
 	}
 	sys := append(append([]string(nil), in.AttributeNames...), in.MessageSystemAttributeNames...)
 	out := &ReceiveMessageOutput{}
+	if len(msgs) > 0 {
+		out.Messages = make([]Message, 0, len(msgs))
+	}
 	for i := range msgs {
 		m := &msgs[i]
 		wm := Message{

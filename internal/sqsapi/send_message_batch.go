@@ -66,7 +66,7 @@ func sendMessageBatch(ctx context.Context, c *call, in *SendMessageBatchInput) (
 	if err != nil {
 		return nil, err
 	}
-	out := &SendMessageBatchOutput{Successful: []SendMessageBatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
+	out := &SendMessageBatchOutput{Successful: make([]SendMessageBatchResultEntry, 0, len(in.Entries)), Failed: []BatchResultErrorEntry{}}
 	for i, e := range in.Entries {
 		if errs[i] != nil {
 			out.Failed = append(out.Failed, batchError(e.Id, errs[i]))
