@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Herald, starts a broker on a free port (durable store in a temp dir,
-# or --in-memory with MODE=memory), runs `herald bench` against it, stops it.
+# or --in-memory with MODE=memory; STORE=sqlite for the earlier SQLite store),
+# runs `herald bench` against it, stops it.
 #   ./scripts/bench.sh [bench flags...]     e.g. ./scripts/bench.sh --duration 10s --scenario send
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +9,7 @@ bin=$(mktemp -d)/herald
 go build -o "$bin" ./cmd/herald
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-store=(--data "$data")
+store=(--data "$data" --store "${STORE:-log}")
 [ "${MODE:-durable}" = memory ] && store=(--in-memory)
 # The benchmark signs its requests (SigV4) with an identity of its own.
 export AWS_ACCESS_KEY_ID=HKIABENCHMARK0000000 AWS_SECRET_ACCESS_KEY=bench-secret-0000000000000000000000000000
