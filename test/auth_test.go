@@ -87,7 +87,13 @@ func TestAuthQueuePolicyCrossAccountOverTLS(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, "--data", data, "--tls-listen", "127.0.0.1:0", "--tls-self-signed")
-	m := regexp.MustCompile(`msg="herald listening over TLS" addr=(https://\S+)`).FindStringSubmatch(s.logs())
+	// serve logs the TLS listener after the plain one, which startServer
+	// waited for.
+	tlsRE := regexp.MustCompile(`msg="herald listening over TLS" addr=(https://\S+)`)
+	m := tlsRE.FindStringSubmatch(s.logs())
+	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); m = tlsRE.FindStringSubmatch(s.logs()) {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if m == nil {
 		t.Fatalf("no TLS listener in the log:\n%s", s.logs())
 	}
