@@ -200,7 +200,7 @@ func TestCrashRecovery(t *testing.T) {
 		// message seq after any number of them.
 		updates := func(seq int64, m queue.MessageRecord) int {
 			for k := 0; k <= crashUpdates(seq); k++ {
-				if reflect.DeepEqual(normMessage(m), normMessage(crashMessage(seq, k))) {
+				if reflect.DeepEqual(storetest.NormalizeMessage(m), storetest.NormalizeMessage(crashMessage(seq, k))) {
 					return k
 				}
 			}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +14,7 @@ import (
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/store/logstore"
 	"github.com/herald-dev/herald/internal/store/memstore"
+	"github.com/herald-dev/herald/internal/store/storetest"
 )
 
 // openOpts opens the log in dir with opts and closes it when the test ends.
@@ -144,23 +144,12 @@ func requireSameSnapshot(t testing.TB, what string, got, want *queue.Snapshot) {
 	}
 }
 
+// normSnapshot is storetest.Normalize with messages sorted and records
+// (empty values made nil) sorted by kind and key.
 func normSnapshot(s *queue.Snapshot) queue.Snapshot {
-	n := queue.Snapshot{NextSeq: s.NextSeq, NextID: s.NextID}
-	for _, q := range s.Queues {
-		q.Attributes = normMap(q.Attributes)
-		q.Tags = normMap(q.Tags)
-		n.Queues = append(n.Queues, q)
-	}
-	slices.SortFunc(n.Queues, func(a, b queue.QueueRecord) int { return cmp.Compare(a.ID, b.ID) })
-	for _, m := range s.Messages {
-		n.Messages = append(n.Messages, normMessage(m))
-	}
+	n := storetest.Normalize(s)
 	slices.SortFunc(n.Messages, func(a, b queue.MessageRecord) int {
 		return cmp.Or(cmp.Compare(a.Seq, b.Seq), cmp.Compare(a.QueueID, b.QueueID))
-	})
-	n.Dedup = slices.Clone(s.Dedup)
-	slices.SortFunc(n.Dedup, func(a, b queue.DedupRecord) int {
-		return cmp.Or(cmp.Compare(a.QueueID, b.QueueID), strings.Compare(a.Key, b.Key))
 	})
 	for _, r := range s.Records {
 		if len(r.Value) == 0 {
@@ -171,49 +160,7 @@ func normSnapshot(s *queue.Snapshot) queue.Snapshot {
 	slices.SortFunc(n.Records, func(a, b queue.Record) int {
 		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Key, b.Key))
 	})
-	if len(n.Dedup) == 0 {
-		n.Dedup = nil
-	}
 	return n
-}
-
-func normMap(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
-	}
-	return m
-}
-
-func normMessage(m queue.MessageRecord) queue.MessageRecord {
-	m.Attributes = normAttrs(m.Attributes)
-	m.SystemAttributes = normAttrs(m.SystemAttributes)
-	return m
-}
-
-func normAttrs(a queue.MessageAttributes) queue.MessageAttributes {
-	if len(a) == 0 {
-		return nil
-	}
-	out := maps.Clone(a)
-	for k, v := range out {
-		if len(v.BinaryValue) == 0 {
-			v.BinaryValue = nil
-		}
-		if len(v.StringList) == 0 {
-			v.StringList = nil
-		}
-		if len(v.BinaryList) == 0 {
-			v.BinaryList = nil
-		}
-		v.BinaryList = slices.Clone(v.BinaryList)
-		for i, b := range v.BinaryList {
-			if len(b) == 0 {
-				v.BinaryList[i] = nil
-			}
-		}
-		out[k] = v
-	}
-	return out
 }
 
 // segName is the name the store gives segment id (see segment.go).

@@ -5,7 +5,6 @@ package logstore
 import (
 	"context"
 	"errors"
-	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -48,19 +47,11 @@ func codecOps() []queue.Op {
 // compare equal.
 func normOp(op queue.Op) queue.Op {
 	if op.Queue != nil {
-		q := *op.Queue
-		if len(q.Attributes) == 0 {
-			q.Attributes = nil
-		}
-		if len(q.Tags) == 0 {
-			q.Tags = nil
-		}
+		q := storetest.NormalizeQueue(*op.Queue)
 		op.Queue = &q
 	}
 	if op.Message != nil {
-		m := *op.Message
-		m.Attributes = normAttrs(m.Attributes)
-		m.SystemAttributes = normAttrs(m.SystemAttributes)
+		m := storetest.NormalizeMessage(*op.Message)
 		op.Message = &m
 	}
 	if op.Record != nil {
@@ -71,32 +62,6 @@ func normOp(op queue.Op) queue.Op {
 		op.Record = &r
 	}
 	return op
-}
-
-func normAttrs(a queue.MessageAttributes) queue.MessageAttributes {
-	if len(a) == 0 {
-		return nil
-	}
-	out := maps.Clone(a)
-	for k, v := range out {
-		if len(v.BinaryValue) == 0 {
-			v.BinaryValue = nil
-		}
-		if len(v.StringList) == 0 {
-			v.StringList = nil
-		}
-		v.BinaryList = slices.Clone(v.BinaryList)
-		if len(v.BinaryList) == 0 {
-			v.BinaryList = nil
-		}
-		for i, b := range v.BinaryList {
-			if len(b) == 0 {
-				v.BinaryList[i] = nil
-			}
-		}
-		out[k] = v
-	}
-	return out
 }
 
 // decodeAll decodes a payload into copies of its ops and their sizes.

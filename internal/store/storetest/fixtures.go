@@ -106,24 +106,23 @@ func RequireMessages(t *testing.T, snap *queue.Snapshot, want []queue.MessageRec
 			t.Errorf("message queue=%d seq=%d missing", w.QueueID, w.Seq)
 			continue
 		}
-		if !reflect.DeepEqual(normMessage(got), normMessage(w)) {
+		if !reflect.DeepEqual(NormalizeMessage(got), NormalizeMessage(w)) {
 			t.Errorf("message queue=%d seq=%d:\n got %+v\nwant %+v", w.QueueID, w.Seq, got, w)
 		}
 	}
 }
 
-// normalize returns a copy of s with queues sorted by ID, dedup records by
+// Normalize returns a copy of s with queues sorted by ID, dedup records by
 // queue and key, and empty maps and slices made nil, for comparison.
-func normalize(s *queue.Snapshot) queue.Snapshot {
+// Messages keep their order; records are left out.
+func Normalize(s *queue.Snapshot) queue.Snapshot {
 	n := queue.Snapshot{NextSeq: s.NextSeq, NextID: s.NextID}
 	for _, q := range s.Queues {
-		q.Attributes = normMap(q.Attributes)
-		q.Tags = normMap(q.Tags)
-		n.Queues = append(n.Queues, q)
+		n.Queues = append(n.Queues, NormalizeQueue(q))
 	}
 	slices.SortFunc(n.Queues, func(a, b queue.QueueRecord) int { return cmp.Compare(a.ID, b.ID) })
 	for _, m := range s.Messages {
-		n.Messages = append(n.Messages, normMessage(m))
+		n.Messages = append(n.Messages, NormalizeMessage(m))
 	}
 	n.Dedup = slices.Clone(s.Dedup)
 	slices.SortFunc(n.Dedup, func(a, b queue.DedupRecord) int {
@@ -142,7 +141,16 @@ func normMap(m map[string]string) map[string]string {
 	return m
 }
 
-func normMessage(m queue.MessageRecord) queue.MessageRecord {
+// NormalizeQueue returns q with empty attribute and tag maps made nil.
+func NormalizeQueue(q queue.QueueRecord) queue.QueueRecord {
+	q.Attributes = normMap(q.Attributes)
+	q.Tags = normMap(q.Tags)
+	return q
+}
+
+// NormalizeMessage returns m with empty attribute maps and slices made nil,
+// its attribute maps copied.
+func NormalizeMessage(m queue.MessageRecord) queue.MessageRecord {
 	m.Attributes = normAttrs(m.Attributes)
 	m.SystemAttributes = normAttrs(m.SystemAttributes)
 	return m

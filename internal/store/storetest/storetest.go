@@ -84,8 +84,8 @@ func (h *harness) reopen() {
 func (h *harness) expect(want queue.Snapshot) *queue.Snapshot {
 	h.t.Helper()
 	snap := h.load()
-	got := normalize(snap)
-	w := normalize(&want)
+	got := Normalize(snap)
+	w := Normalize(&want)
 	got.NextSeq, got.NextID, w.NextSeq, w.NextID = 0, 0, 0, 0
 	if !reflect.DeepEqual(got.Queues, w.Queues) {
 		h.t.Errorf("queues:\n got %+v\nwant %+v", got.Queues, w.Queues)
@@ -420,7 +420,7 @@ func testReopen(h *harness) {
 	})
 	h.reopen()
 	after := h.load()
-	if b, a := normalize(before), normalize(after); !reflect.DeepEqual(b, a) {
+	if b, a := Normalize(before), Normalize(after); !reflect.DeepEqual(b, a) {
 		h.t.Fatalf("snapshot changed across reopen:\nbefore %+v\n after %+v", b, a)
 	}
 }
