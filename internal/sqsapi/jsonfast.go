@@ -237,6 +237,12 @@ func (d *jsonDec) strings(dst *[]string) bool {
 	})
 }
 
+func (d *jsonDec) strTo(dst *string) bool {
+	var ok bool
+	*dst, ok = d.str()
+	return ok
+}
+
 func (d *jsonDec) strPtr(dst **string) bool {
 	s, ok := d.str()
 	*dst = &s
@@ -252,30 +258,17 @@ func (d *jsonDec) int64Ptr(dst **int64) bool {
 func (in *SendMessageInput) decodeFast(d *jsonDec) bool {
 	var seen uint32
 	return d.object(func(k []byte) bool {
-		var ok bool
 		switch string(k) {
 		case "QueueUrl":
-			if !once(&seen, 1) {
-				return false
-			}
-			in.QueueUrl, ok = d.str()
-			return ok
+			return once(&seen, 1) && d.strTo(&in.QueueUrl)
 		case "MessageBody":
 			return once(&seen, 2) && d.strPtr(&in.MessageBody)
 		case "DelaySeconds":
 			return once(&seen, 4) && d.int64Ptr(&in.DelaySeconds)
 		case "MessageDeduplicationId":
-			if !once(&seen, 8) {
-				return false
-			}
-			in.MessageDeduplicationId, ok = d.str()
-			return ok
+			return once(&seen, 8) && d.strTo(&in.MessageDeduplicationId)
 		case "MessageGroupId":
-			if !once(&seen, 16) {
-				return false
-			}
-			in.MessageGroupId, ok = d.str()
-			return ok
+			return once(&seen, 16) && d.strTo(&in.MessageGroupId)
 		}
 		return false
 	})
@@ -284,30 +277,17 @@ func (in *SendMessageInput) decodeFast(d *jsonDec) bool {
 func (e *SendMessageBatchRequestEntry) decodeFast(d *jsonDec) bool {
 	var seen uint32
 	return d.object(func(k []byte) bool {
-		var ok bool
 		switch string(k) {
 		case "Id":
-			if !once(&seen, 1) {
-				return false
-			}
-			e.Id, ok = d.str()
-			return ok
+			return once(&seen, 1) && d.strTo(&e.Id)
 		case "MessageBody":
 			return once(&seen, 2) && d.strPtr(&e.MessageBody)
 		case "DelaySeconds":
 			return once(&seen, 4) && d.int64Ptr(&e.DelaySeconds)
 		case "MessageDeduplicationId":
-			if !once(&seen, 8) {
-				return false
-			}
-			e.MessageDeduplicationId, ok = d.str()
-			return ok
+			return once(&seen, 8) && d.strTo(&e.MessageDeduplicationId)
 		case "MessageGroupId":
-			if !once(&seen, 16) {
-				return false
-			}
-			e.MessageGroupId, ok = d.str()
-			return ok
+			return once(&seen, 16) && d.strTo(&e.MessageGroupId)
 		}
 		return false
 	})
@@ -316,14 +296,9 @@ func (e *SendMessageBatchRequestEntry) decodeFast(d *jsonDec) bool {
 func (in *SendMessageBatchInput) decodeFast(d *jsonDec) bool {
 	var seen uint32
 	return d.object(func(k []byte) bool {
-		var ok bool
 		switch string(k) {
 		case "QueueUrl":
-			if !once(&seen, 1) {
-				return false
-			}
-			in.QueueUrl, ok = d.str()
-			return ok
+			return once(&seen, 1) && d.strTo(&in.QueueUrl)
 		case "Entries":
 			if !once(&seen, 2) {
 				return false
@@ -343,14 +318,9 @@ func (in *SendMessageBatchInput) decodeFast(d *jsonDec) bool {
 func (in *ReceiveMessageInput) decodeFast(d *jsonDec) bool {
 	var seen uint32
 	return d.object(func(k []byte) bool {
-		var ok bool
 		switch string(k) {
 		case "QueueUrl":
-			if !once(&seen, 1) {
-				return false
-			}
-			in.QueueUrl, ok = d.str()
-			return ok
+			return once(&seen, 1) && d.strTo(&in.QueueUrl)
 		case "AttributeNames":
 			return once(&seen, 2) && d.strings(&in.AttributeNames)
 		case "MessageSystemAttributeNames":
@@ -370,11 +340,7 @@ func (in *ReceiveMessageInput) decodeFast(d *jsonDec) bool {
 		case "WaitTimeSeconds":
 			return once(&seen, 64) && d.int64Ptr(&in.WaitTimeSeconds)
 		case "ReceiveRequestAttemptId":
-			if !once(&seen, 128) {
-				return false
-			}
-			in.ReceiveRequestAttemptId, ok = d.str()
-			return ok
+			return once(&seen, 128) && d.strTo(&in.ReceiveRequestAttemptId)
 		}
 		return false
 	})
@@ -383,20 +349,11 @@ func (in *ReceiveMessageInput) decodeFast(d *jsonDec) bool {
 func (in *DeleteMessageInput) decodeFast(d *jsonDec) bool {
 	var seen uint32
 	return d.object(func(k []byte) bool {
-		var ok bool
 		switch string(k) {
 		case "QueueUrl":
-			if !once(&seen, 1) {
-				return false
-			}
-			in.QueueUrl, ok = d.str()
-			return ok
+			return once(&seen, 1) && d.strTo(&in.QueueUrl)
 		case "ReceiptHandle":
-			if !once(&seen, 2) {
-				return false
-			}
-			in.ReceiptHandle, ok = d.str()
-			return ok
+			return once(&seen, 2) && d.strTo(&in.ReceiptHandle)
 		}
 		return false
 	})
@@ -405,14 +362,9 @@ func (in *DeleteMessageInput) decodeFast(d *jsonDec) bool {
 func (in *DeleteMessageBatchInput) decodeFast(d *jsonDec) bool {
 	var seen uint32
 	return d.object(func(k []byte) bool {
-		var ok bool
 		switch string(k) {
 		case "QueueUrl":
-			if !once(&seen, 1) {
-				return false
-			}
-			in.QueueUrl, ok = d.str()
-			return ok
+			return once(&seen, 1) && d.strTo(&in.QueueUrl)
 		case "Entries":
 			if !once(&seen, 2) {
 				return false
@@ -421,20 +373,11 @@ func (in *DeleteMessageBatchInput) decodeFast(d *jsonDec) bool {
 				var e DeleteMessageBatchRequestEntry
 				var es uint32
 				if !d.object(func(k []byte) bool {
-					var ok bool
 					switch string(k) {
 					case "Id":
-						if !once(&es, 1) {
-							return false
-						}
-						e.Id, ok = d.str()
-						return ok
+						return once(&es, 1) && d.strTo(&e.Id)
 					case "ReceiptHandle":
-						if !once(&es, 2) {
-							return false
-						}
-						e.ReceiptHandle, ok = d.str()
-						return ok
+						return once(&es, 2) && d.strTo(&e.ReceiptHandle)
 					}
 					return false
 				}) {
