@@ -172,15 +172,11 @@ func (s *Store) relocate(r *request) {
 	}
 	var err error
 	if len(ops) > 0 {
-		// Relocations ignore MaxBytes: they add no live data.
-		saved := s.opts.MaxBytes
-		s.opts.MaxBytes = 0
 		w := newRequest(reqApply)
-		w.ops = ops
+		w.ops, w.uncapped = ops, true
 		w.state.Store(taken)
 		s.commit([]*request{w})
 		err = <-w.done
-		s.opts.MaxBytes = saved
 	}
 	if rl.last {
 		s.compactor.busy = false

@@ -100,7 +100,7 @@ type Store struct {
 	closeErr  error
 
 	commits, failed, applies, ops, compactions, removed atomic.Uint64
-	shape                                               atomic.Pointer[Stats]
+	segments, logBytes, liveBytes                       atomic.Int64 // the log's shape after the last commit
 }
 
 var _ queue.Store = (*Store)(nil)
@@ -179,9 +179,9 @@ func (s *Store) Apply(ctx context.Context, ops []queue.Op) error {
 }
 
 // Stats returns counters since Open and the log's shape after the last
-// commit.
+// commit (each figure read on its own, as for metrics).
 func (s *Store) Stats() Stats {
-	st := *s.shape.Load()
+	st := Stats{Segments: int(s.segments.Load()), LogBytes: s.logBytes.Load(), LiveBytes: s.liveBytes.Load()}
 	st.Commits, st.Failed = s.commits.Load(), s.failed.Load()
 	st.Applies, st.Ops = s.applies.Load(), s.ops.Load()
 	st.Compactions, st.SegmentsRemoved = s.compactions.Load(), s.removed.Load()
@@ -189,7 +189,9 @@ func (s *Store) Stats() Stats {
 }
 
 func (s *Store) publishShape() {
-	s.shape.Store(&Stats{Segments: len(s.segIDs), LogBytes: s.x.totalBytes, LiveBytes: s.x.liveBytes})
+	s.segments.Store(int64(len(s.segIDs)))
+	s.logBytes.Store(s.x.totalBytes)
+	s.liveBytes.Store(s.x.liveBytes)
 }
 
 // Close lets the writer commit every Apply already waiting, stops it and

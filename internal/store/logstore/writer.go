@@ -41,6 +41,9 @@ type request struct {
 	snap  *queue.Snapshot
 	reloc *relocation
 	err   error // set by the writer before it answers
+	// uncapped exempts an Apply from MaxBytes: relocations add no live
+	// data.
+	uncapped bool
 }
 
 func newRequest(k reqKind) *request {
@@ -166,7 +169,7 @@ func (s *Store) commit(batch []*request) {
 			g += growth(&r.ops[i], size)
 			entries = append(entries, entry{&r.ops[i], size})
 		}
-		if s.opts.MaxBytes > 0 && g > 0 && s.x.liveBytes+grown+g > s.opts.MaxBytes {
+		if s.opts.MaxBytes > 0 && !r.uncapped && g > 0 && s.x.liveBytes+grown+g > s.opts.MaxBytes {
 			buf, entries = buf[:start], entries[:first]
 			r.err = fmt.Errorf("%w: the store's live data would exceed %d bytes", queue.ErrStorageFull, s.opts.MaxBytes)
 			continue
@@ -221,10 +224,7 @@ func (s *Store) write(buf []byte) error {
 		n := max(end-s.alloc, min(zeroChunk, max(s.opts.SegmentBytes-s.alloc, 0)))
 		if _, err := s.f.WriteAt(make([]byte, n), s.alloc); err != nil {
 			_ = s.f.Truncate(s.alloc)
-			if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-				return fmt.Errorf("%w: %w", queue.ErrStorageFull, err)
-			}
-			return fmt.Errorf("logstore: write: %w", err)
+			return writeError("write", err)
 		}
 		s.alloc += n
 	}
@@ -235,10 +235,7 @@ func (s *Store) write(buf []byte) error {
 		if terr := s.f.Truncate(s.off); terr != nil {
 			s.broken = fmt.Errorf("logstore: write failed (%w) and the log could not be cut back: %w", err, terr)
 		}
-		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-			return fmt.Errorf("%w: %w", queue.ErrStorageFull, err)
-		}
-		return fmt.Errorf("logstore: write: %w", err)
+		return writeError("write", err)
 	}
 	if err := datasync(s.f); err != nil {
 		// After a failed fsync the kernel may have dropped the dirty pages:
@@ -294,14 +291,20 @@ func (s *Store) createSegment(id uint64) (*os.File, error) {
 	if err != nil {
 		_ = f.Close()
 		_ = os.Remove(segName(s.dir, id))
-		if errors.Is(err, syscall.ENOSPC) {
-			return nil, fmt.Errorf("%w: %w", queue.ErrStorageFull, err)
-		}
-		return nil, fmt.Errorf("logstore: new segment: %w", err)
+		return nil, writeError("new segment", err)
 	}
 	s.off = int64(len(b))
 	s.base, s.alloc = s.off, s.off
 	s.x.segs[id] = &segStat{size: s.off}
 	s.x.totalBytes += s.off
 	return f, nil
+}
+
+// writeError wraps an error writing the log; a full disk or quota is
+// queue.ErrStorageFull, which the broker answers with ServiceUnavailable.
+func writeError(what string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w: %w", queue.ErrStorageFull, err)
+	}
+	return fmt.Errorf("logstore: %s: %w", what, err)
 }
