@@ -2,9 +2,10 @@ package publisher
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"sync"
 	"time"
+
+	"github.com/herald-dev/herald/internal/uuid"
 )
 
 // NewID returns a new unique id: a UUID version 7 (RFC 9562) in its
@@ -23,17 +24,7 @@ func NewID() string {
 	b[6] = 0x70 | byte(seq>>8)&0x0f // version 7, 4 high bits of seq
 	b[7] = byte(seq)
 	b[8] = 0x80 | b[8]&0x3f // RFC 9562 variant
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
+	return uuid.Format(b)
 }
 
 // idClock hands out (millisecond, sequence) pairs that never go back: when

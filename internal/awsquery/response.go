@@ -2,13 +2,13 @@ package awsquery
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/herald-dev/herald/internal/uuid"
 )
 
 const xmlDeclaration = `<?xml version="1.0"?>`
@@ -122,18 +122,4 @@ var requestIDHeader = http.CanonicalHeaderKey("x-amzn-RequestId")
 func setRequestID(h http.Header, id string) { h[requestIDHeader] = []string{id} }
 
 // NewRequestID returns a random request id in AWS's UUID form.
-func NewRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
-}
+func NewRequestID() string { return uuid.Format(uuid.Random()) }

@@ -11,8 +11,6 @@ package queue
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/herald-dev/herald/internal/uuid"
 )
 
 // Options configure an Engine.
@@ -254,23 +254,7 @@ func (e *Engine) Sweep(ctx context.Context) {
 }
 
 // newID returns a random RFC 4122 version 4 UUID string.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
-}
+func newID() string { return uuid.NewV4() }
 
 // AllQueues returns every queue of every account.
 func (e *Engine) AllQueues() []*Queue {

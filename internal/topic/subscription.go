@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/herald-dev/herald/internal/snsfilter"
+	"github.com/herald-dev/herald/internal/uuid"
 )
 
 // Subscription is one subscription. It is immutable once published in the
@@ -134,14 +135,7 @@ func newToken() string {
 	return hex.EncodeToString(b)
 }
 
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
+func newUUID() string { return uuid.NewV4() }
 
 // Subscribe subscribes an endpoint to a topic. SQS subscriptions are
 // confirmed at once; HTTP(S) subscriptions are sent a
