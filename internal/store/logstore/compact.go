@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/herald-dev/herald/internal/queue"
 )
@@ -27,7 +28,7 @@ const relocateChunkBytes = 4 << 20
 // one, and it hands the live records back to the writer as relocations.
 type compactor struct {
 	work   chan uint64
-	busy   bool // owned by the writer: a segment is being compacted
+	busy   atomic.Bool // set by the writer: a segment is being compacted
 	wg     sync.WaitGroup
 	closed chan struct{}
 }
@@ -60,8 +61,8 @@ func (c *compactor) stop() {
 func (s *Store) afterCommit() {
 	s.removeDeadSegments()
 	x := s.x
-	if !s.compactor.busy && len(s.segIDs) > 1 && x.totalBytes-x.liveBytes > x.liveBytes+s.opts.SegmentBytes {
-		s.compactor.busy = true
+	if !s.compactor.busy.Load() && len(s.segIDs) > 1 && x.totalBytes-x.liveBytes > x.liveBytes+s.opts.SegmentBytes {
+		s.compactor.busy.Store(true)
 		s.compactor.work <- s.segIDs[0]
 	}
 	s.publishShape()
@@ -179,7 +180,6 @@ func (s *Store) relocate(r *request) {
 		err = <-w.done
 	}
 	if rl.last {
-		s.compactor.busy = false
 		if err == nil {
 			s.compactions.Add(1)
 			if st := s.x.segs[rl.seg]; st != nil && st.live > 0 {
@@ -188,6 +188,7 @@ func (s *Store) relocate(r *request) {
 			s.removeDeadSegments()
 			s.publishShape()
 		}
+		s.compactor.busy.Store(false)
 	}
 	r.done <- err
 }

@@ -88,6 +88,11 @@ func scanFrames(data []byte, id uint64, fn func(payload []byte) error) (int64, e
 	off := headerSize
 	for off < len(data) {
 		if len(data)-off < frameHeader {
+			// Fewer zeros than a frame header: the last frame ended just
+			// short of where the writer's zeros stop.
+			if allZero(data[off:]) {
+				return int64(off), nil
+			}
 			return int64(off), errTorn
 		}
 		n := binary.LittleEndian.Uint32(data[off:])
@@ -109,6 +114,15 @@ func scanFrames(data []byte, id uint64, fn func(payload []byte) error) (int64, e
 		off += frameHeader + int(n)
 	}
 	return int64(off), nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // syncDir makes the creation or removal of files in dir durable.

@@ -466,3 +466,40 @@ func TestStaleFrameAfterZeros(t *testing.T) {
 	}
 	m.check("after a write and reopen")
 }
+
+// TestFrameEndsJustShortOfZeros: the writer extends the active segment
+// with zeros up to the segment size, so a frame may end fewer bytes before
+// the end of the file than a frame header takes. Those few zeros end the
+// frames like any others: Load reads the log, Open keeps it, and an older
+// segment left that way (a crash before the roll cut it back) opens too.
+func TestFrameEndsJustShortOfZeros(t *testing.T) {
+	t.Parallel()
+	msg := putM(storetest.PlainMessage(1, 1, "short of the zeros"))
+	frame := realFrame(t, msg)
+	scratch := t.TempDir()
+	openOpts(t, scratch, logstore.Options{})
+	base := validEnd(t, segName(scratch, 1)) // header and meta frame
+	for gap := int64(1); gap < 8; gap++ {
+		t.Run(fmt.Sprint(gap), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			opts := logstore.Options{SegmentBytes: base + int64(len(frame)) + gap}
+			s := openOpts(t, dir, opts)
+			m := newModel(t, s)
+			m.apply(msg)
+			if got, want := fileSize(t, segName(dir, 1)), opts.SegmentBytes; got != want {
+				t.Fatalf("segment is %d bytes, want %d (the frame %d bytes short of its end)", got, want, gap)
+			}
+			m.check("Load with the frame short of the zeros")
+			m.apply(putM(storetest.PlainMessage(1, 2, "next segment")))
+			if n := len(segFiles(t, dir)); n != 2 {
+				t.Fatalf("%d segments, want 2", n)
+			}
+			// What a crash between creating the new segment and cutting
+			// the old one back leaves: the old one ends in the few zeros.
+			appendFile(t, segName(dir, 1), make([]byte, gap))
+			m.s = reopen(t, m.s, dir, opts)
+			m.check("after reopen with an older segment ending in zeros")
+		})
+	}
+}
