@@ -182,6 +182,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer topics.Close()
 	reg := metrics.NewRegistry()
+	reg.RegisterProcess()
 	if ls, ok := store.(*logstore.Store); ok {
 		registerStoreMetrics(reg, ls)
 	}

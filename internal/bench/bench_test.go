@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herald-dev/herald/internal/metrics"
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/server"
 	"github.com/herald-dev/herald/internal/snsmsg"
@@ -47,7 +48,9 @@ func startServer(tb testing.TB) (string, *queue.Engine) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(topics.Close)
-	h.h = server.New(server.Config{Engine: e, Topics: topics, Logger: log})
+	reg := metrics.NewRegistry()
+	reg.RegisterProcess() // in process, the broker's CPU is the test's
+	h.h = server.New(server.Config{Engine: e, Topics: topics, Logger: log, Registry: reg})
 	return srv.URL, e
 }
 
@@ -82,6 +85,9 @@ func TestMainAllScenarios(t *testing.T) {
 			t.Errorf("table lacks a %s row", s)
 		}
 	}
+	if !strings.Contains(table, "CPU per msg: client ") || !strings.Contains(table, " msgs/s)") {
+		t.Errorf("the table shows no CPU per message")
+	}
 	var got struct {
 		Results []struct {
 			Scenario   string   `json:"scenario"`
@@ -94,6 +100,8 @@ func TestMainAllScenarios(t *testing.T) {
 			Received   *int64   `json:"received"`
 			QueueLeft  *int64   `json:"queue_left"`
 			Expected   *int64   `json:"expected_left"`
+			ClientCPU  *float64 `json:"client_cpu_us_per_msg"`
+			BrokerCPU  *float64 `json:"broker_cpu_us_per_msg"`
 			Latency    struct {
 				Count uint64  `json:"count"`
 				P50   float64 `json:"p50_ms"`
@@ -121,6 +129,14 @@ func TestMainAllScenarios(t *testing.T) {
 		}
 		if r.Errors != 0 {
 			t.Errorf("%s: %d errors: %q", r.Scenario, r.Errors, r.Samples)
+		}
+		// The CPU figures of the closed loops (the latency scenario has
+		// none): the broker is this process, so both read the same clock
+		// a moment apart.
+		if r.Scenario != ScenarioLatency {
+			if r.ClientCPU == nil || r.BrokerCPU == nil || *r.ClientCPU <= 0 || *r.BrokerCPU < *r.ClientCPU/2 || *r.BrokerCPU > *r.ClientCPU*2 {
+				t.Errorf("%s: CPU per msg: client %v, broker %v", r.Scenario, r.ClientCPU, r.BrokerCPU)
+			}
 		}
 		l := r.Latency
 		if l.Count == 0 || !(0 < l.P50 && l.P50 <= l.P99 && l.P99 <= l.Max) {

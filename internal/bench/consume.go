@@ -89,6 +89,7 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	cpu0 := r.cpuNow(ctx)
 	start := time.Now()
 	errc := make(chan error, 1)
 	go func() { errc <- src.Run(runCtx) }()
@@ -133,9 +134,11 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 	}
 	stop()
 	<-errc
+	cpu := r.cpuNow(ctx).since(cpu0)
 	mu.Lock()
 	defer mu.Unlock()
 	res := &Result{
+		ClientCPU: max(cpu.client, 0), BrokerCPU: max(cpu.broker, 0),
 		Scenario: ScenarioConsume, Clients: workers,
 		Messages: int64(last.Delivered), Elapsed: lastDone, Errors: int64(last.Failed),
 		Latency: hist, LatencyOf: "Kafka delivery (produce to ack)",

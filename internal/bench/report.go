@@ -21,6 +21,11 @@ type Result struct {
 	Latency      *Histogram    // one sample per LatencyOf
 	LatencyOf    string        // what one latency sample measures
 	BatchSize    int           // entries per SendMessageBatch (batch-send)
+	// CPU the benchmark process and the broker used while Messages were
+	// measured; zero when unknown. BrokerLocal: the broker runs on this
+	// machine, sharing its cores.
+	ClientCPU, BrokerCPU time.Duration
+	BrokerLocal          bool
 
 	// receive-delete only.
 	Prefill       *Phase
@@ -135,6 +140,9 @@ func (r *Result) Notes() string {
 			n = append(n, "client start lag p99 "+fmtMillis(r.StartLag.Percentile(99)))
 		}
 	}
+	if c := r.cpuNote(); c != "" {
+		n = append(n, c)
+	}
 	return strings.Join(n, "; ")
 }
 
@@ -223,6 +231,10 @@ type jsonResult struct {
 	Deliveries      int64        `json:"deliveries,omitempty"`
 	DeliveriesPerS  float64      `json:"deliveries_per_sec,omitempty"`
 	DeliveryLatency *jsonLatency `json:"delivery_latency,omitempty"`
+	// CPU per message, in microseconds, of the benchmark process and of the
+	// broker; absent when unknown.
+	ClientCPUPerMsg *float64 `json:"client_cpu_us_per_msg,omitempty"`
+	BrokerCPUPerMsg *float64 `json:"broker_cpu_us_per_msg,omitempty"`
 }
 
 // WriteJSON prints cfg and results as one indented JSON object.
@@ -243,6 +255,7 @@ func WriteJSON(w io.Writer, cfg *Config, results []*Result) error {
 			TargetRate: r.TargetRate, StartLag: summarise(r.StartLag, "due time to call start"),
 			Service: summarise(r.Service, "call start to call end"),
 		}
+		j.ClientCPUPerMsg, j.BrokerCPUPerMsg = microsPerMsg(r.ClientCPU, r.Messages), microsPerMsg(r.BrokerCPU, r.Messages)
 		if r.Deliveries > 0 {
 			j.Deliveries = r.Deliveries
 			elapsed := r.Elapsed
@@ -265,4 +278,14 @@ func WriteJSON(w io.Writer, cfg *Config, results []*Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// microsPerMsg is d per message in microseconds, or nil when unknown.
+func microsPerMsg(d time.Duration, n int64) *float64 {
+	p := perMsg(d, n)
+	if p < 0 {
+		return nil
+	}
+	us := float64(p) / float64(time.Microsecond)
+	return &us
 }

@@ -58,6 +58,7 @@ func (r *runner) runScenario(ctx context.Context, name string) (*Result, error) 
 	}
 	if res != nil {
 		res.Queue = qname
+		res.BrokerLocal = isLocal(r.cfg.Endpoint)
 	}
 	return res, err
 }
@@ -79,6 +80,7 @@ type loopResult struct {
 	elapsed  time.Duration // from the start until the last worker stopped
 	lastDone time.Duration // from the start until the last latency sample ended
 	samples  []string      // the first distinct error messages
+	cpu      cpuUse        // CPU the clients and the broker used meanwhile
 }
 
 // closedLoop runs workers goroutines that each call op back to back until d
@@ -93,6 +95,7 @@ func (r *runner) closedLoop(ctx context.Context, label string, workers int, d ti
 		mu   sync.Mutex
 		res  = loopResult{hist: NewHistogram()}
 	)
+	cpu0 := r.cpuNow(ctx)
 	start := time.Now()
 	deadline := start.Add(d)
 	stop := startProgress(r.progress, label, start, &msgs, &errs.count)
@@ -133,6 +136,7 @@ func (r *runner) closedLoop(ctx context.Context, label string, workers int, d ti
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
+	res.cpu = r.cpuNow(context.WithoutCancel(ctx)).since(cpu0)
 	stop()
 	res.msgs = msgs.Load()
 	res.errors = errs.count.Load()

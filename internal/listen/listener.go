@@ -49,6 +49,7 @@ func Build(ctx context.Context, f *File, o Options) (l *Listener, err error) {
 	}
 	l = &Listener{log: o.Logger, metricsAddr: f.Metrics, registry: metrics.NewRegistry(),
 		progress: f.ProgressInterval.Or(10 * time.Second), retention: f.Dedupe.Retention.Or(336 * time.Hour)}
+	l.registry.RegisterProcess()
 	defer func() {
 		if err != nil {
 			l.Close()

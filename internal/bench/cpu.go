@@ -1,0 +1,123 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/herald-dev/herald/internal/metrics"
+)
+
+// cpuUse is the CPU time used so far by the benchmark process (the
+// clients) and by the broker, which reports its own on /metrics as
+// process_cpu_seconds_total. A figure that could not be read is negative.
+type cpuUse struct {
+	client, broker time.Duration
+}
+
+// cpuNow reads both CPU clocks.
+func (r *runner) cpuNow(ctx context.Context) cpuUse {
+	u := cpuUse{client: -1, broker: -1}
+	if d, ok := metrics.ProcessCPU(); ok {
+		u.client = d
+	}
+	if d, err := brokerCPU(ctx, r.cfg.Endpoint); err == nil {
+		u.broker = d
+	}
+	return u
+}
+
+// since returns the CPU used between then and u, each part negative when
+// either reading of it failed.
+func (u cpuUse) since(then cpuUse) cpuUse {
+	d := cpuUse{client: -1, broker: -1}
+	if u.client >= 0 && then.client >= 0 {
+		d.client = u.client - then.client
+	}
+	if u.broker >= 0 && then.broker >= 0 {
+		d.broker = u.broker - then.broker
+	}
+	return d
+}
+
+var metricsClient = &http.Client{Timeout: 2 * time.Second}
+
+// brokerCPU scrapes process_cpu_seconds_total from the broker at endpoint.
+func brokerCPU(ctx context.Context, endpoint string) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := metricsClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_cpu_seconds_total "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return 0, fmt.Errorf("process_cpu_seconds_total %q: %w", v, err)
+			}
+			return time.Duration(f * float64(time.Second)), nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("the broker's /metrics has no process_cpu_seconds_total")
+}
+
+// perMsg is d divided by n messages, or -1 when either is unknown.
+func perMsg(d time.Duration, n int64) time.Duration {
+	if d <= 0 || n <= 0 {
+		return -1
+	}
+	return d / time.Duration(n)
+}
+
+// cpuNote describes the CPU cost per message of r, and on a broker on this
+// machine the rate at which the two would fill every core.
+func (r *Result) cpuNote() string {
+	c, b := perMsg(r.ClientCPU, r.Messages), perMsg(r.BrokerCPU, r.Messages)
+	if c < 0 && b < 0 {
+		return ""
+	}
+	us := func(d time.Duration) string {
+		if d < 0 {
+			return "?"
+		}
+		return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'f', 0, 64) + " µs"
+	}
+	note := fmt.Sprintf("CPU per msg: client %s, broker %s", us(c), us(b))
+	if c > 0 && b > 0 && r.BrokerLocal {
+		ceiling := float64(runtime.NumCPU()) * float64(time.Second) / float64(c+b)
+		note += fmt.Sprintf(" (all %d cores: %s msgs/s)", runtime.NumCPU(), groupDigits(int64(ceiling)))
+	}
+	return note
+}
+
+// isLocal reports whether endpoint is on this machine.
+func isLocal(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	switch h := u.Hostname(); h {
+	case "localhost", "127.0.0.1", "::1":
+		return true
+	default:
+		return strings.HasPrefix(h, "127.")
+	}
+}
