@@ -92,6 +92,9 @@ func Run(ctx context.Context, cfg *Config, client *sqs.Client, progress io.Write
 		if err != nil {
 			return results, fmt.Errorf("%s: %w", name, err)
 		}
+		if res != nil {
+			res.BrokerLocal = isLocal(cfg.Endpoint)
+		}
 		results = append(results, res)
 	}
 	return results, ctx.Err()

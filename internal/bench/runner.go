@@ -58,7 +58,6 @@ func (r *runner) runScenario(ctx context.Context, name string) (*Result, error) 
 	}
 	if res != nil {
 		res.Queue = qname
-		res.BrokerLocal = isLocal(r.cfg.Endpoint)
 	}
 	return res, err
 }
