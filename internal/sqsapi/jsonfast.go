@@ -255,41 +255,46 @@ func (d *jsonDec) int64Ptr(dst **int64) bool {
 	return ok
 }
 
-func (in *SendMessageInput) decodeFast(d *jsonDec) bool {
+// sendFields reads an object of the fields a message to send has, as
+// SendMessage and a SendMessageBatch entry share them; they differ only in
+// the first key, QueueUrl or Id, which goes to first.
+func (d *jsonDec) sendFields(firstKey string, first *string, body **string, delay **int64, dedup, group *string) bool {
 	var seen uint32
 	return d.object(func(k []byte) bool {
+		if string(k) == firstKey {
+			return once(&seen, 1) && d.strTo(first)
+		}
 		switch string(k) {
-		case "QueueUrl":
-			return once(&seen, 1) && d.strTo(&in.QueueUrl)
 		case "MessageBody":
-			return once(&seen, 2) && d.strPtr(&in.MessageBody)
+			return once(&seen, 2) && d.strPtr(body)
 		case "DelaySeconds":
-			return once(&seen, 4) && d.int64Ptr(&in.DelaySeconds)
+			return once(&seen, 4) && d.int64Ptr(delay)
 		case "MessageDeduplicationId":
-			return once(&seen, 8) && d.strTo(&in.MessageDeduplicationId)
+			return once(&seen, 8) && d.strTo(dedup)
 		case "MessageGroupId":
-			return once(&seen, 16) && d.strTo(&in.MessageGroupId)
+			return once(&seen, 16) && d.strTo(group)
 		}
 		return false
 	})
 }
 
+func (in *SendMessageInput) decodeFast(d *jsonDec) bool {
+	return d.sendFields("QueueUrl", &in.QueueUrl, &in.MessageBody, &in.DelaySeconds, &in.MessageDeduplicationId, &in.MessageGroupId)
+}
+
 func (e *SendMessageBatchRequestEntry) decodeFast(d *jsonDec) bool {
-	var seen uint32
-	return d.object(func(k []byte) bool {
-		switch string(k) {
-		case "Id":
-			return once(&seen, 1) && d.strTo(&e.Id)
-		case "MessageBody":
-			return once(&seen, 2) && d.strPtr(&e.MessageBody)
-		case "DelaySeconds":
-			return once(&seen, 4) && d.int64Ptr(&e.DelaySeconds)
-		case "MessageDeduplicationId":
-			return once(&seen, 8) && d.strTo(&e.MessageDeduplicationId)
-		case "MessageGroupId":
-			return once(&seen, 16) && d.strTo(&e.MessageGroupId)
+	return d.sendFields("Id", &e.Id, &e.MessageBody, &e.DelaySeconds, &e.MessageDeduplicationId, &e.MessageGroupId)
+}
+
+// entries reads a batch's Entries array into dst, each element by decode.
+func entries[T any](d *jsonDec, dst *[]T, decode func(*T, *jsonDec) bool) bool {
+	return d.array(func() { *dst = []T{} }, func() bool {
+		if *dst == nil {
+			*dst = make([]T, 0, queue.MaxBatchEntries)
 		}
-		return false
+		var zero T
+		*dst = append(*dst, zero)
+		return decode(&(*dst)[len(*dst)-1], d)
 	})
 }
 
@@ -300,16 +305,7 @@ func (in *SendMessageBatchInput) decodeFast(d *jsonDec) bool {
 		case "QueueUrl":
 			return once(&seen, 1) && d.strTo(&in.QueueUrl)
 		case "Entries":
-			if !once(&seen, 2) {
-				return false
-			}
-			return d.array(func() { in.Entries = []SendMessageBatchRequestEntry{} }, func() bool {
-				if in.Entries == nil {
-					in.Entries = make([]SendMessageBatchRequestEntry, 0, queue.MaxBatchEntries)
-				}
-				in.Entries = append(in.Entries, SendMessageBatchRequestEntry{})
-				return in.Entries[len(in.Entries)-1].decodeFast(d)
-			})
+			return once(&seen, 2) && entries(d, &in.Entries, (*SendMessageBatchRequestEntry).decodeFast)
 		}
 		return false
 	})
@@ -346,17 +342,27 @@ func (in *ReceiveMessageInput) decodeFast(d *jsonDec) bool {
 	})
 }
 
-func (in *DeleteMessageInput) decodeFast(d *jsonDec) bool {
+// receiptFields reads an object of a first key (QueueUrl or Id) and a
+// ReceiptHandle, as DeleteMessage and a DeleteMessageBatch entry have them.
+func (d *jsonDec) receiptFields(firstKey string, first, handle *string) bool {
 	var seen uint32
 	return d.object(func(k []byte) bool {
-		switch string(k) {
-		case "QueueUrl":
-			return once(&seen, 1) && d.strTo(&in.QueueUrl)
-		case "ReceiptHandle":
-			return once(&seen, 2) && d.strTo(&in.ReceiptHandle)
+		switch {
+		case string(k) == firstKey:
+			return once(&seen, 1) && d.strTo(first)
+		case string(k) == "ReceiptHandle":
+			return once(&seen, 2) && d.strTo(handle)
 		}
 		return false
 	})
+}
+
+func (in *DeleteMessageInput) decodeFast(d *jsonDec) bool {
+	return d.receiptFields("QueueUrl", &in.QueueUrl, &in.ReceiptHandle)
+}
+
+func (e *DeleteMessageBatchRequestEntry) decodeFast(d *jsonDec) bool {
+	return d.receiptFields("Id", &e.Id, &e.ReceiptHandle)
 }
 
 func (in *DeleteMessageBatchInput) decodeFast(d *jsonDec) bool {
@@ -366,29 +372,7 @@ func (in *DeleteMessageBatchInput) decodeFast(d *jsonDec) bool {
 		case "QueueUrl":
 			return once(&seen, 1) && d.strTo(&in.QueueUrl)
 		case "Entries":
-			if !once(&seen, 2) {
-				return false
-			}
-			return d.array(func() { in.Entries = []DeleteMessageBatchRequestEntry{} }, func() bool {
-				var e DeleteMessageBatchRequestEntry
-				var es uint32
-				if !d.object(func(k []byte) bool {
-					switch string(k) {
-					case "Id":
-						return once(&es, 1) && d.strTo(&e.Id)
-					case "ReceiptHandle":
-						return once(&es, 2) && d.strTo(&e.ReceiptHandle)
-					}
-					return false
-				}) {
-					return false
-				}
-				if in.Entries == nil {
-					in.Entries = make([]DeleteMessageBatchRequestEntry, 0, queue.MaxBatchEntries)
-				}
-				in.Entries = append(in.Entries, e)
-				return true
-			})
+			return once(&seen, 2) && entries(d, &in.Entries, (*DeleteMessageBatchRequestEntry).decodeFast)
 		}
 		return false
 	})
