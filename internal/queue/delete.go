@@ -60,6 +60,11 @@ func decodeHandle(s string) (handle, bool) {
 			return handle{}, false
 		}
 	}
+	return parseHandle(b)
+}
+
+// parseHandle reads a receipt handle's decoded bytes and checks them.
+func parseHandle(b []byte) (handle, bool) {
 	if len(b) != 29 || b[0] != handleVersion {
 		return handle{}, false
 	}

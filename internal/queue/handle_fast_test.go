@@ -7,21 +7,13 @@ import (
 	"testing"
 )
 
-// decodeHandleRef is decodeHandle as it was, with DecodeString.
+// decodeHandleRef is decodeHandle with DecodeString, which copies.
 func decodeHandleRef(s string) (handle, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != 29 || b[0] != handleVersion {
+	if err != nil {
 		return handle{}, false
 	}
-	h := handle{
-		queueID: int64(binary.BigEndian.Uint64(b[1:])),
-		seq:     int64(binary.BigEndian.Uint64(b[9:])),
-		rc:      int32(binary.BigEndian.Uint32(b[17:])),
-	}
-	if binary.BigEndian.Uint64(b[21:]) != handleCheck(h.queueID, h.seq, h.rc) {
-		return handle{}, false
-	}
-	return h, true
+	return parseHandle(b)
 }
 
 func checkHandle(t *testing.T, s string) {
