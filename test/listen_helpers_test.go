@@ -7,12 +7,13 @@ import (
 	"net/http"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/herald-dev/herald/internal/metrics"
 )
 
 // listener is one running `herald listen` process.
@@ -167,17 +168,14 @@ func (l *listener) metric(t testing.TB, sample string) float64 {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(body), "\n") {
-		if rest, ok := strings.CutPrefix(line, sample+" "); ok {
-			v, err := strconv.ParseFloat(rest, 64)
-			if err != nil {
-				t.Fatalf("metric %s: %v", line, err)
-			}
-			return v
-		}
+	v, ok, err := metrics.Sample(resp.Body, sample)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return -1
+	if !ok {
+		return -1
+	}
+	return v
 }
 
 // waitMetric waits until a metric reaches at least want.

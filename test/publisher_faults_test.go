@@ -3,13 +3,13 @@ package test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/herald-dev/herald/internal/metrics"
 )
 
 // cloudEventIDs returns the distinct CloudEvents ids among bodies.
@@ -126,17 +126,11 @@ func metricValue(t *testing.T, s *server, sample string) float64 {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, sample+" "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil {
-				t.Fatalf("metric %s: %v", line, err)
-			}
-			return f
-		}
+	v, _, err := metrics.Sample(resp.Body, sample)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return 0
+	return v
 }
 
 // herald bench's publisher scenarios run against herald serve and report

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -62,21 +61,14 @@ func brokerCPU(ctx context.Context, endpoint string) (time.Duration, error) {
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("GET /metrics: %s", resp.Status)
 	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "process_cpu_seconds_total "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return 0, fmt.Errorf("process_cpu_seconds_total %q: %w", v, err)
-			}
-			return time.Duration(f * float64(time.Second)), nil
-		}
-	}
-	if err := sc.Err(); err != nil {
+	v, ok, err := metrics.Sample(resp.Body, "process_cpu_seconds_total")
+	if err != nil {
 		return 0, err
 	}
-	return 0, fmt.Errorf("the broker's /metrics has no process_cpu_seconds_total")
+	if !ok {
+		return 0, fmt.Errorf("the broker's /metrics has no process_cpu_seconds_total")
+	}
+	return time.Duration(v * float64(time.Second)), nil
 }
 
 // perMsg is d divided by n messages, or -1 when either is unknown.

@@ -1,8 +1,6 @@
 package metrics
 
 import (
-	"bufio"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,18 +11,11 @@ func scrape(t *testing.T, r *Registry, name string) float64 {
 	t.Helper()
 	var b strings.Builder
 	r.Render(&b)
-	sc := bufio.NewScanner(strings.NewReader(b.String()))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("%s: %v", sc.Text(), err)
-			}
-			return f
-		}
+	v, ok, err := Sample(strings.NewReader(b.String()), name)
+	if err != nil || !ok {
+		t.Fatalf("%s: %v, %v in\n%s", name, ok, err, b.String())
 	}
-	t.Fatalf("no %s in\n%s", name, b.String())
-	return 0
+	return v
 }
 
 func TestRegisterProcess(t *testing.T) {
