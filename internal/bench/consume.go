@@ -138,7 +138,7 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	res := &Result{
-		ClientCPU: max(cpu.client, 0), BrokerCPU: max(cpu.broker, 0),
+		ClientCPU: cpu.client, BrokerCPU: cpu.broker,
 		Scenario: ScenarioConsume, Clients: workers,
 		Messages: int64(last.Delivered), Elapsed: lastDone, Errors: int64(last.Failed),
 		Latency: hist, LatencyOf: "Kafka delivery (produce to ack)",

@@ -15,34 +15,30 @@ import (
 
 // cpuUse is the CPU time used so far by the benchmark process (the
 // clients) and by the broker, which reports its own on /metrics as
-// process_cpu_seconds_total. A figure that could not be read is negative.
+// process_cpu_seconds_total. A figure that could not be read is zero, as a
+// running process never reads.
 type cpuUse struct {
 	client, broker time.Duration
 }
 
 // cpuNow reads both CPU clocks.
 func (r *runner) cpuNow(ctx context.Context) cpuUse {
-	u := cpuUse{client: -1, broker: -1}
-	if d, ok := metrics.ProcessCPU(); ok {
-		u.client = d
-	}
-	if d, err := brokerCPU(ctx, r.cfg.Endpoint); err == nil {
-		u.broker = d
-	}
+	var u cpuUse
+	u.client, _ = metrics.ProcessCPU()
+	u.broker, _ = brokerCPU(ctx, r.cfg.Endpoint)
 	return u
 }
 
-// since returns the CPU used between then and u, each part negative when
+// since returns the CPU used between then and u, each part zero when
 // either reading of it failed.
 func (u cpuUse) since(then cpuUse) cpuUse {
-	d := cpuUse{client: -1, broker: -1}
-	if u.client >= 0 && then.client >= 0 {
-		d.client = u.client - then.client
+	diff := func(now, before time.Duration) time.Duration {
+		if now <= 0 || before <= 0 {
+			return 0
+		}
+		return now - before
 	}
-	if u.broker >= 0 && then.broker >= 0 {
-		d.broker = u.broker - then.broker
-	}
-	return d
+	return cpuUse{client: diff(u.client, then.client), broker: diff(u.broker, then.broker)}
 }
 
 var metricsClient = &http.Client{Timeout: 2 * time.Second}

@@ -23,8 +23,8 @@ func fromLoop(name string, clients int, lr loopResult) *Result {
 		Errors:       lr.errors,
 		ErrorSamples: lr.samples,
 		Latency:      lr.hist,
-		ClientCPU:    max(lr.cpu.client, 0),
-		BrokerCPU:    max(lr.cpu.broker, 0),
+		ClientCPU:    lr.cpu.client,
+		BrokerCPU:    lr.cpu.broker,
 	}
 }
 
