@@ -52,14 +52,7 @@ func jsEnv(t *testing.T) []string {
 		"AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true",
 		"HOME=" + dir,
 	}
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "AWS_") || k == "HOME" || strings.HasPrefix(k, "NODE_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
+	return clientEnv(env, "NODE_")
 }
 
 // runNode runs a script of test/js with node, logs its output and fails

@@ -76,9 +76,17 @@ func pyEnv(t *testing.T) []string {
 		"PYTHONDONTWRITEBYTECODE=1",
 		"HOME=" + dir,
 	}
+	return clientEnv(env, "PYTHON")
+}
+
+// clientEnv is set followed by this process's environment without the
+// variables a client would read in its place: AWS_*, HOME and those
+// starting with own (the runtime's, e.g. NODE_ or PYTHON).
+func clientEnv(set []string, own string) []string {
+	env := set
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "AWS_") || k == "HOME" || strings.HasPrefix(k, "PYTHON") {
+		if strings.HasPrefix(k, "AWS_") || k == "HOME" || strings.HasPrefix(k, own) {
 			continue
 		}
 		env = append(env, kv)
