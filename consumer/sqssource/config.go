@@ -14,6 +14,9 @@ import (
 	"github.com/herald-dev/herald/consumer"
 )
 
+// DefaultConcurrency is the number of pollers when Config.Concurrency is 0.
+const DefaultConcurrency = 4
+
 // Config configures a Source. Zero values mean the documented defaults.
 type Config struct {
 	// QueueURL is the queue to consume. Required.
@@ -48,7 +51,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("sqs source: queue_url %q is not an absolute URL", c.QueueURL)
 	}
 	if c.Concurrency == 0 {
-		c.Concurrency = 4
+		c.Concurrency = DefaultConcurrency
 	}
 	if c.Concurrency < 0 || c.Concurrency > 1000 {
 		return fmt.Errorf("sqs source: concurrency %d out of range 1..1000", c.Concurrency)
