@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/herald-dev/herald/consumer"
+	"github.com/herald-dev/herald/internal/nettest"
 )
 
 // fastRetries keeps retry waits short in tests.
@@ -395,6 +396,16 @@ func TestHTTPConcurrentDeliveries(t *testing.T) {
 	if len(keys) != 32 {
 		t.Errorf("server saw %d distinct idempotency keys, want 32", len(keys))
 	}
+}
+
+// TestHTTPReusesConnections: rounds of 32 concurrent deliveries to one host
+// reuse the first round's connections.
+func TestHTTPReusesConnections(t *testing.T) {
+	t.Parallel()
+	srv := nettest.NewRoundServer(t, 32, "text/plain", "ok")
+	h := newHTTP(t, HTTPConfig{URL: srv.URL})
+	ev := event(t, `{}`, "key")
+	srv.Rounds(t, 3, func() error { return h.Deliver(context.Background(), ev) })
 }
 
 func TestHTTPConfigValidate(t *testing.T) {

@@ -156,8 +156,18 @@ func validToken(s string) bool {
 	return true
 }
 
-// newTransport is a fresh transport with the default settings, so that a
-// sink's Close releases only its own connections.
+// idleConnsPerHost is how many idle connections a sink keeps to one host:
+// as many as deliveries run at once in a busy listener, instead of
+// net/http's default of 2, with which every delivery past the second
+// closes its connection and the next one dials anew.
+const idleConnsPerHost = 64
+
+// newTransport is a fresh transport with the default settings (its own, so
+// that a sink's Close releases only its own connections) but for
+// idleConnsPerHost.
 func newTransport() *http.Transport {
-	return http.DefaultTransport.(*http.Transport).Clone()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = idleConnsPerHost
+	tr.MaxIdleConns = max(tr.MaxIdleConns, idleConnsPerHost)
+	return tr
 }

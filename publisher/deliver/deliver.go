@@ -180,6 +180,16 @@ func New(cfg Config) (*Dispatcher, error) {
 			tr.MaxIdleConns = max(tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
 		})
 	}
+	if cfg.Webhook.Client == nil {
+		// One idle connection kept per request in flight to a host, not
+		// net/http's 2: with fewer, most requests would close their
+		// connection when done and the next one would dial and handshake
+		// TLS anew.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = cfg.HTTPSPerHost
+		tr.MaxIdleConns = max(tr.MaxIdleConns, cfg.HTTPSPerHost)
+		cfg.Webhook.Client = &http.Client{Transport: tr}
+	}
 	d := &Dispatcher{
 		cfg: cfg,
 		log: log,

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herald-dev/herald/internal/nettest"
 	"github.com/herald-dev/herald/publisher/format"
 	"github.com/herald-dev/herald/publisher/subscription"
 	"github.com/herald-dev/herald/publisher/webhook"
@@ -165,4 +166,14 @@ func TestHTTPSPerHostLimit(t *testing.T) {
 	if p := peak.Load(); p > 3 || p < 2 {
 		t.Errorf("peak concurrency %d, want 3 at most (and some)", p)
 	}
+}
+
+// TestHTTPSReusesConnections: rounds of as many concurrent requests to one
+// host as HTTPSPerHost allows reuse the first round's connections.
+func TestHTTPSReusesConnections(t *testing.T) {
+	t.Parallel()
+	srv := nettest.NewRoundServer(t, DefaultHTTPSPerHost, "text/plain", "ok")
+	d := newDispatcher(t, nil, Config{})
+	job := &Job{ID: "1", Destination: httpsDest(srv.URL, newSecret(t)), Message: msg("{}", nil)}
+	srv.Rounds(t, 3, func() error { return d.Send(testCtx(t), []*Job{job})[0].Err })
 }
