@@ -48,27 +48,23 @@ type listenFlags struct {
 	dedupeKey, split, schema, orderEntity, orderVersion  string
 	quarantineDir, quarantineQueue, metrics              string
 	logLevel, logFormat                                  string
-	sinks                                                sinkFlags
-	concurrency, batchSize                               int
-	waitTime, visibility                                 time.Duration
-	snsAllowHTTPCerts, snsNoConfirm                      bool
-	snsCertHost                                          string
+	// onCommandLine names the flags the command line set (not the environment).
+	onCommandLine                   map[string]bool
+	sinks                           sinkFlags
+	concurrency, batchSize          int
+	waitTime, visibility            time.Duration
+	snsAllowHTTPCerts, snsNoConfirm bool
+	snsCertHost                     string
 }
 
-func parseListenFlags(args []string, getenv func(string) string, stderr io.Writer) (*listenFlags, *flag.FlagSet, error) {
+func parseListenFlags(args []string, getenv func(string) string, stderr io.Writer) (*listenFlags, error) {
 	f := &listenFlags{}
 	fs := flag.NewFlagSet("herald listen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, listenUsage); fs.PrintDefaults() }
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	fs.StringVar(&f.config, "config", env("HERALD_LISTEN_CONFIG", ""), "YAML or TOML configuration `file` [HERALD_LISTEN_CONFIG]")
+	fs.StringVar(&f.config, "config", "", "YAML or TOML configuration `file` [HERALD_LISTEN_CONFIG]")
 	fs.StringVar(&f.queueURL, "queue-url", "", "SQS queue `URL` to consume")
-	fs.StringVar(&f.endpoint, "endpoint", env("AWS_ENDPOINT_URL_SQS", ""), "SQS endpoint `URL` (Herald's broker, e.g. http://127.0.0.1:9324); default AWS [AWS_ENDPOINT_URL_SQS]")
+	fs.StringVar(&f.endpoint, "endpoint", "", "SQS endpoint `URL` (Herald's broker, e.g. http://127.0.0.1:9324); default AWS [AWS_ENDPOINT_URL_SQS]")
 	fs.StringVar(&f.region, "region", "", "AWS `region` (default: AWS_REGION / ~/.aws/config, else the queue URL's)")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "number of SQS pollers, each with one batch in flight (default 4)")
 	fs.IntVar(&f.batchSize, "batch-size", 0, "messages per receive, 1-10 (default 10)")
@@ -78,7 +74,7 @@ func parseListenFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&f.snsCertHost, "sns-cert-host", "", "`regexp` the SNS signing certificate URL's host must match (default: AWS's SNS hosts)")
 	fs.BoolVar(&f.snsAllowHTTPCerts, "sns-allow-http-certs", false, "accept http:// signing certificate URLs (a local broker)")
 	fs.BoolVar(&f.snsNoConfirm, "sns-no-confirm", false, "do not confirm SNS subscriptions automatically (log the SubscribeURL)")
-	fs.StringVar(&f.store, "store", env("HERALD_LISTEN_STORE", ""), "dedupe `store`: sqlite:PATH, postgres://... or memory (default "+listen.DefaultStore+") [HERALD_LISTEN_STORE]")
+	fs.StringVar(&f.store, "store", "", "dedupe `store`: sqlite:PATH, postgres://... or memory (default "+listen.DefaultStore+") [HERALD_LISTEN_STORE]")
 	fs.StringVar(&f.dedupeKey, "dedupe-key", "", "comma-separated key `parts`: paths (id,status), message:PATH, $message_id (default)")
 	fs.StringVar(&f.split, "split", "", "`path` of an array whose elements are separate events (Events, Records)")
 	fs.StringVar(&f.schema, "schema", "", "JSON Schema `file` every event must satisfy")
@@ -87,23 +83,30 @@ func parseListenFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&f.quarantineDir, "quarantine-dir", "", "`directory` for invalid and refused events")
 	fs.StringVar(&f.quarantineQueue, "quarantine-queue", "", "dead-letter queue `URL` for invalid and refused events")
 	fs.Var(&f.sinks, "sink", "a `sink`: stdout, dir:PATH, http:URL, exec:COMMAND, kafka:BROKERS/TOPICS (repeatable; default stdout)")
-	fs.StringVar(&f.metrics, "metrics", env("HERALD_LISTEN_METRICS", ""), "`address` for Prometheus /metrics, e.g. 127.0.0.1:9325 [HERALD_LISTEN_METRICS]")
-	fs.StringVar(&f.logLevel, "log-level", env("HERALD_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error [HERALD_LOG_LEVEL]")
-	fs.StringVar(&f.logFormat, "log-format", env("HERALD_LOG_FORMAT", "text"), "log `format`: text or json [HERALD_LOG_FORMAT]")
+	fs.StringVar(&f.metrics, "metrics", "", "`address` for Prometheus /metrics, e.g. 127.0.0.1:9325 [HERALD_LISTEN_METRICS]")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error [HERALD_LOG_LEVEL]")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json [HERALD_LOG_FORMAT]")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, nil, err
+			return nil, err
 		}
-		return nil, nil, usageError{err.Error()}
+		return nil, usageError{err.Error()}
+	}
+	// The flags given on the command line, before the environment adds
+	// its own: only those ask for an SQS source by themselves.
+	f.onCommandLine = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.onCommandLine[fl.Name] = true })
+	if err := setFromEnv(fs, getenv); err != nil {
+		return nil, usageError{err.Error()}
 	}
 	if fs.NArg() > 0 {
-		return nil, nil, usageError{fmt.Sprintf("listen takes no arguments, got %q", fs.Args())}
+		return nil, usageError{fmt.Sprintf("listen takes no arguments, got %q", fs.Args())}
 	}
-	return f, fs, nil
+	return f, nil
 }
 
 // listenFile merges the configuration file (if any) with the flags.
-func listenFile(f *listenFlags, fs *flag.FlagSet) (*listen.File, error) {
+func listenFile(f *listenFlags) (*listen.File, error) {
 	file := &listen.File{}
 	if f.config != "" {
 		var err error
@@ -111,8 +114,7 @@ func listenFile(f *listenFlags, fs *flag.FlagSet) (*listen.File, error) {
 			return nil, usageError{err.Error()}
 		}
 	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	set := f.onCommandLine
 	sqsFlag := f.queueURL != "" || set["endpoint"] || set["region"] || set["concurrency"] || set["batch-size"] ||
 		set["wait-time"] || set["visibility-timeout"]
 	if sqsFlag && file.Source.SQS == nil {
@@ -235,7 +237,7 @@ func sinkFromFlag(spec string) (listen.SinkConfig, error) {
 }
 
 func runListen(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f, fs, err := parseListenFlags(args, getenv, stderr)
+	f, err := parseListenFlags(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -243,7 +245,7 @@ func runListen(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	file, err := listenFile(f, fs)
+	file, err := listenFile(f)
 	if err != nil {
 		return err
 	}

@@ -54,36 +54,33 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		fmt.Fprint(stderr, "Usage: herald serve [flags]\n\nRuns the SQS- and SNS-compatible broker and the publisher (its API under /v1/). Every flag can also be set with the\nenvironment variable shown in brackets.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	fs.StringVar(&f.listen, "listen", env("HERALD_LISTEN", "127.0.0.1:9324"), "`address` to listen on [HERALD_LISTEN]")
-	fs.StringVar(&f.data, "data", env("HERALD_DATA", "./herald-data"), "`directory` that holds the durable store [HERALD_DATA]")
-	fs.StringVar(&f.store, "store", env("HERALD_STORE", "log"), "durable store `engine`: log (an append-only log of segment files) or sqlite; a data directory that already holds herald.db keeps using SQLite [HERALD_STORE]")
-	fs.BoolVar(&f.inMemory, "in-memory", env("HERALD_IN_MEMORY", "") == "true", "keep everything in memory: nothing survives a restart (tests, demos) [HERALD_IN_MEMORY]")
-	fs.StringVar(&f.account, "account", env("HERALD_ACCOUNT", "000000000000"), "account `id` that owns queues and appears in URLs and ARNs [HERALD_ACCOUNT]")
-	fs.StringVar(&f.region, "region", env("HERALD_REGION", "us-east-1"), "`region` that appears in ARNs [HERALD_REGION]")
-	fs.StringVar(&f.publicURL, "public-url", env("HERALD_PUBLIC_URL", ""), "base `URL` advertised in queue URLs and in SNS messages' SubscribeURL, UnsubscribeURL and SigningCertURL, e.g. http://sqs.example:9324 (default: queue URLs use the host the client used, SNS links the listen address) [HERALD_PUBLIC_URL]")
-	fs.StringVar(&f.logLevel, "log-level", env("HERALD_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error [HERALD_LOG_LEVEL]")
-	fs.StringVar(&f.logFormat, "log-format", env("HERALD_LOG_FORMAT", "text"), "log `format`: text or json [HERALD_LOG_FORMAT]")
-	fs.BoolVar(&f.pprof, "pprof", env("HERALD_PPROF", "") == "true", "serve Go's profiler under /debug/pprof/ [HERALD_PPROF]")
-	fs.StringVar(&f.tlsListen, "tls-listen", env("HERALD_TLS_LISTEN", ""), "`address` of an HTTPS listener beside the HTTP one (requests over it have aws:SecureTransport true) [HERALD_TLS_LISTEN]")
-	fs.StringVar(&f.tlsCert, "tls-cert", env("HERALD_TLS_CERT", ""), "PEM certificate `file` of the HTTPS listener [HERALD_TLS_CERT]")
-	fs.StringVar(&f.tlsKey, "tls-key", env("HERALD_TLS_KEY", ""), "PEM private key `file` of the HTTPS listener [HERALD_TLS_KEY]")
-	fs.BoolVar(&f.tlsSelfSigned, "tls-self-signed", env("HERALD_TLS_SELF_SIGNED", "") == "true", "serve HTTPS with a self-signed certificate for localhost kept in the data directory (development) [HERALD_TLS_SELF_SIGNED]")
-	fs.BoolVar(&f.noAuth, "no-auth", env("HERALD_NO_AUTH", "") == "true", "accept unsigned requests: no SigV4, no policies; every caller is the account's root (tests only) [HERALD_NO_AUTH]")
-	fs.StringVar(&f.identities, "identities", env("HERALD_IDENTITIES", ""), "identities `file` (access keys, accounts, principals); default identities.json in the data directory, created with a development identity [HERALD_IDENTITIES]")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:9324", "`address` to listen on [HERALD_LISTEN]")
+	fs.StringVar(&f.data, "data", "./herald-data", "`directory` that holds the durable store [HERALD_DATA]")
+	fs.StringVar(&f.store, "store", "log", "durable store `engine`: log (an append-only log of segment files) or sqlite; a data directory that already holds herald.db keeps using SQLite [HERALD_STORE]")
+	fs.BoolVar(&f.inMemory, "in-memory", false, "keep everything in memory: nothing survives a restart (tests, demos) [HERALD_IN_MEMORY]")
+	fs.StringVar(&f.account, "account", "000000000000", "account `id` that owns queues and appears in URLs and ARNs [HERALD_ACCOUNT]")
+	fs.StringVar(&f.region, "region", "us-east-1", "`region` that appears in ARNs [HERALD_REGION]")
+	fs.StringVar(&f.publicURL, "public-url", "", "base `URL` advertised in queue URLs and in SNS messages' SubscribeURL, UnsubscribeURL and SigningCertURL, e.g. http://sqs.example:9324 (default: queue URLs use the host the client used, SNS links the listen address) [HERALD_PUBLIC_URL]")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error [HERALD_LOG_LEVEL]")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json [HERALD_LOG_FORMAT]")
+	fs.BoolVar(&f.pprof, "pprof", false, "serve Go's profiler under /debug/pprof/ [HERALD_PPROF]")
+	fs.StringVar(&f.tlsListen, "tls-listen", "", "`address` of an HTTPS listener beside the HTTP one (requests over it have aws:SecureTransport true) [HERALD_TLS_LISTEN]")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate `file` of the HTTPS listener [HERALD_TLS_CERT]")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key `file` of the HTTPS listener [HERALD_TLS_KEY]")
+	fs.BoolVar(&f.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate for localhost kept in the data directory (development) [HERALD_TLS_SELF_SIGNED]")
+	fs.BoolVar(&f.noAuth, "no-auth", false, "accept unsigned requests: no SigV4, no policies; every caller is the account's root (tests only) [HERALD_NO_AUTH]")
+	fs.StringVar(&f.identities, "identities", "", "identities `file` (access keys, accounts, principals); default identities.json in the data directory, created with a development identity [HERALD_IDENTITIES]")
 	fs.Int64Var(&f.maxStoreBytes, "max-store-bytes", 0, "cap on the durable store's live data in `bytes` (0: the disk's size); writes beyond it fail with ServiceUnavailable, as on a full disk, until deletes free room")
-	fs.IntVar(&f.maxQueues, "max-queues", envInt(env, "HERALD_MAX_QUEUES", 100000), "most queues on the server (all accounts); CreateQueue beyond it fails with OverLimit [HERALD_MAX_QUEUES]")
-	fs.IntVar(&f.maxLongPolls, "max-long-polls", envInt(env, "HERALD_MAX_LONG_POLLS", 10000), "most ReceiveMessage calls waiting at once; more are refused with RequestThrottled [HERALD_MAX_LONG_POLLS]")
-	f.publisher.register(fs, env)
+	fs.IntVar(&f.maxQueues, "max-queues", 100000, "most queues on the server (all accounts); CreateQueue beyond it fails with OverLimit [HERALD_MAX_QUEUES]")
+	fs.IntVar(&f.maxLongPolls, "max-long-polls", 10000, "most ReceiveMessage calls waiting at once; more are refused with RequestThrottled [HERALD_MAX_LONG_POLLS]")
+	f.publisher.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
+		return nil, usageError{err.Error()}
+	}
+	if err := setFromEnv(fs, getenv); err != nil {
 		return nil, usageError{err.Error()}
 	}
 	if fs.NArg() > 0 {

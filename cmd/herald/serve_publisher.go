@@ -50,36 +50,22 @@ type publisherFlags struct {
 	concurrency int
 }
 
-func (p *publisherFlags) register(fs *flag.FlagSet, env func(name, def string) string) {
-	fs.BoolVar(&p.disabled, "no-publisher", env("HERALD_NO_PUBLISHER", "") == "true", "do not run the publisher (no /v1/ API, no deliveries) [HERALD_NO_PUBLISHER]")
-	fs.StringVar(&p.store, "publisher-store", env("HERALD_PUBLISHER_STORE", ""), "the publisher's `store`: empty for SQLite in the data directory, or a postgres:// URL that several instances share [HERALD_PUBLISHER_STORE]")
-	fs.StringVar(&p.endpoint, "publisher-endpoint", env("HERALD_PUBLISHER_ENDPOINT", ""), "where SQS and SNS deliveries go: empty for this server itself, \"aws\" for AWS (standard credentials and region), or an endpoint `URL` [HERALD_PUBLISHER_ENDPOINT]")
-	fs.IntVar(&p.workers, "publisher-workers", envInt(env, "HERALD_PUBLISHER_WORKERS", 6), "concurrent delivery `loops` [HERALD_PUBLISHER_WORKERS]")
-	fs.IntVar(&p.maxAttempts, "publisher-max-attempts", envInt(env, "HERALD_PUBLISHER_MAX_ATTEMPTS", 10), "attempts before a delivery is dead [HERALD_PUBLISHER_MAX_ATTEMPTS]")
-	fs.DurationVar(&p.backoff, "publisher-backoff", envDuration(env, "HERALD_PUBLISHER_BACKOFF", time.Second), "first retry's backoff `ceiling`, doubled per attempt, with full jitter [HERALD_PUBLISHER_BACKOFF]")
-	fs.DurationVar(&p.backoffMax, "publisher-backoff-max", envDuration(env, "HERALD_PUBLISHER_BACKOFF_MAX", 10*time.Minute), "largest backoff `ceiling` [HERALD_PUBLISHER_BACKOFF_MAX]")
-	fs.DurationVar(&p.cooldown, "publisher-breaker-cooldown", envDuration(env, "HERALD_PUBLISHER_BREAKER_COOLDOWN", 30*time.Second), "how long a failing destination's open circuit holds deliveries before a probe [HERALD_PUBLISHER_BREAKER_COOLDOWN]")
+func (p *publisherFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&p.disabled, "no-publisher", false, "do not run the publisher (no /v1/ API, no deliveries) [HERALD_NO_PUBLISHER]")
+	fs.StringVar(&p.store, "publisher-store", "", "the publisher's `store`: empty for SQLite in the data directory, or a postgres:// URL that several instances share [HERALD_PUBLISHER_STORE]")
+	fs.StringVar(&p.endpoint, "publisher-endpoint", "", "where SQS and SNS deliveries go: empty for this server itself, \"aws\" for AWS (standard credentials and region), or an endpoint `URL` [HERALD_PUBLISHER_ENDPOINT]")
+	fs.IntVar(&p.workers, "publisher-workers", 6, "concurrent delivery `loops` [HERALD_PUBLISHER_WORKERS]")
+	fs.IntVar(&p.maxAttempts, "publisher-max-attempts", 10, "attempts before a delivery is dead [HERALD_PUBLISHER_MAX_ATTEMPTS]")
+	fs.DurationVar(&p.backoff, "publisher-backoff", time.Second, "first retry's backoff `ceiling`, doubled per attempt, with full jitter [HERALD_PUBLISHER_BACKOFF]")
+	fs.DurationVar(&p.backoffMax, "publisher-backoff-max", 10*time.Minute, "largest backoff `ceiling` [HERALD_PUBLISHER_BACKOFF_MAX]")
+	fs.DurationVar(&p.cooldown, "publisher-breaker-cooldown", 30*time.Second, "how long a failing destination's open circuit holds deliveries before a probe [HERALD_PUBLISHER_BREAKER_COOLDOWN]")
 	fs.Float64Var(&p.rate, "publisher-destination-rate", 0, "most notifications per `second` to one destination (queue, topic, endpoint, Kafka topic); 0 for no limit")
 	fs.IntVar(&p.concurrency, "publisher-destination-concurrency", 64, "most `requests` in flight to one destination (an SQS or SNS batch of 10 is one)")
-	fs.StringVar(&p.outbox, "publisher-outbox", env("HERALD_PUBLISHER_OUTBOX", ""), "drain an application's transactional outbox table (herald_outbox): a postgres:// `URL` or the path of a SQLite file [HERALD_PUBLISHER_OUTBOX]")
+	fs.StringVar(&p.outbox, "publisher-outbox", "", "drain an application's transactional outbox table (herald_outbox): a postgres:// `URL` or the path of a SQLite file [HERALD_PUBLISHER_OUTBOX]")
 	fs.Var(&p.formats, "format", "a custom message format, `name=path` of a Go text/template file rendering the body (JSON); repeatable")
 }
 
-func envInt(env func(name, def string) string, name string, def int) int {
-	var n int
-	if _, err := fmt.Sscan(env(name, fmt.Sprint(def)), &n); err != nil {
-		return def
-	}
-	return n
-}
 
-func envDuration(env func(name, def string) string, name string, def time.Duration) time.Duration {
-	d, err := time.ParseDuration(env(name, def.String()))
-	if err != nil {
-		return def
-	}
-	return d
-}
 
 // publisherService is the running publisher: its API and what to close.
 type publisherService struct {
