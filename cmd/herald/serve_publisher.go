@@ -65,8 +65,6 @@ func (p *publisherFlags) register(fs *flag.FlagSet) {
 	fs.Var(&p.formats, "format", "a custom message format, `name=path` of a Go text/template file rendering the body (JSON); repeatable")
 }
 
-
-
 // publisherService is the running publisher: its API and what to close.
 type publisherService struct {
 	api   http.Handler
