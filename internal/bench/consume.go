@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/herald-dev/herald/consumer"
@@ -21,6 +23,16 @@ import (
 
 // consumeTopic is the Kafka topic the consume scenario writes to.
 const consumeTopic = "herald-bench-consume"
+
+// listenerClient is the benchmark's SQS client with the HTTP transport that
+// `herald listen` gives a source of that many pollers, so that the consume
+// scenario measures the listener's connection handling, not the
+// benchmark's.
+func (r *runner) listenerClient(pollers int) *sqs.Client {
+	return sqs.New(r.client.Options(), func(o *sqs.Options) {
+		o.HTTPClient = &http.Client{Transport: BufferedTransport(sqssource.NewHTTPTransport(pollers))}
+	})
+}
 
 // consume measures the consumer end to end: the queue is prefilled with
 // batch sends, then `herald listen`'s pipeline drains it — an SQS source
@@ -83,7 +95,7 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 	src, err := sqssource.New(sqssource.Config{
 		QueueURL: url, Concurrency: workers, WaitTime: consumer.Duration(time.Second),
 		BacklogInterval: consumer.Duration(-1),
-	}, r.client, p, quiet)
+	}, r.listenerClient(workers), p, quiet)
 	if err != nil {
 		return nil, err
 	}

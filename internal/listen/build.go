@@ -82,7 +82,7 @@ func redactURL(u string) string { return passwordInURL.ReplaceAllString(u, "${1}
 // files), with the region and endpoint overrides. Against an endpoint of
 // its own (Herald's broker) with no credentials configured anywhere, it
 // signs with placeholder credentials, which such a broker accepts.
-func awsConfig(ctx context.Context, region, endpoint, queueURL string, conns int, log *slog.Logger) (aws.Config, error) {
+func awsConfig(ctx context.Context, region, endpoint, queueURL string, pollers int, log *slog.Logger) (aws.Config, error) {
 	var opts []func(*awsconfig.LoadOptions) error
 	if endpoint != "" {
 		// Not on EC2 when talking to an endpoint of one's own: asking the
@@ -107,22 +107,8 @@ func awsConfig(ctx context.Context, region, endpoint, queueURL string, conns int
 		}
 	}
 	// Request bodies are sent from memory: see bench.BufferedTransport.
-	cfg.HTTPClient = &http.Client{Transport: bench.BufferedTransport(sqsTransport(conns))}
+	cfg.HTTPClient = &http.Client{Transport: bench.BufferedTransport(sqssource.NewHTTPTransport(pollers))}
 	return cfg, nil
-}
-
-// sqsTransport is net/http's default transport keeping up to conns idle
-// connections to the SQS endpoint instead of its default of 2. With fewer
-// than the requests in flight at once (each poller's receive, plus the
-// deletes and heartbeats beside them), every request past the second
-// closes its connection when done and the next one dials and handshakes
-// anew: with 32 pollers that cost a third of the throughput and 40% more
-// CPU (docs/benchmarks.md).
-func sqsTransport(conns int) *http.Transport {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = max(conns, http.DefaultMaxIdleConnsPerHost)
-	tr.MaxIdleConns = max(tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
-	return tr
 }
 
 // regionOfQueueURL reads the region from an AWS queue URL
@@ -322,17 +308,11 @@ func routes(f *File, built map[string]consumer.Sink) ([]consumer.Route, error) {
 // newSQSClient returns an SQS client for the source's endpoint and region.
 func newSQSClient(ctx context.Context, src *SQSSource, queueURL string, log *slog.Logger) (*sqs.Client, error) {
 	var region, endpoint string
-	pollers := sqssource.DefaultConcurrency
+	var pollers int
 	if src != nil {
-		region, endpoint = src.Region, src.Endpoint
-		if src.Concurrency > 0 {
-			pollers = src.Concurrency
-		}
+		region, endpoint, pollers = src.Region, src.Endpoint, src.Concurrency
 	}
-	// A poller's receive, and a delete or heartbeat of the batch it holds,
-	// may be in flight together; a few more for the backlog watcher and
-	// the sinks that share the client.
-	cfg, err := awsConfig(ctx, region, endpoint, queueURL, 2*pollers+8, log)
+	cfg, err := awsConfig(ctx, region, endpoint, queueURL, pollers, log)
 	if err != nil {
 		return nil, err
 	}
