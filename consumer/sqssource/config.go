@@ -25,7 +25,7 @@ const DefaultConcurrency = 4
 // backlog watcher and the sinks that share the client. net/http keeps 2 by
 // default; with fewer than the requests in flight, every request past the
 // second closes its connection when done and the next one dials and
-// handshakes anew, which with 32 pollers costs a third of the throughput
+// handshakes anew, which with 32 pollers cost over a quarter of the throughput
 // (docs/benchmarks.md).
 func NewHTTPTransport(pollers int) *http.Transport {
 	if pollers <= 0 {
