@@ -298,17 +298,24 @@ func entries[T any](d *jsonDec, dst *[]T, decode func(*T, *jsonDec) bool) bool {
 	})
 }
 
-func (in *SendMessageBatchInput) decodeFast(d *jsonDec) bool {
+// batchFields reads a batch request's object of a QueueUrl and Entries,
+// each entry read by decode, as SendMessageBatch and DeleteMessageBatch
+// have them.
+func batchFields[T any](d *jsonDec, queueURL *string, dst *[]T, decode func(*T, *jsonDec) bool) bool {
 	var seen uint32
 	return d.object(func(k []byte) bool {
 		switch string(k) {
 		case "QueueUrl":
-			return once(&seen, 1) && d.strTo(&in.QueueUrl)
+			return once(&seen, 1) && d.strTo(queueURL)
 		case "Entries":
-			return once(&seen, 2) && entries(d, &in.Entries, (*SendMessageBatchRequestEntry).decodeFast)
+			return once(&seen, 2) && entries(d, dst, decode)
 		}
 		return false
 	})
+}
+
+func (in *SendMessageBatchInput) decodeFast(d *jsonDec) bool {
+	return batchFields(d, &in.QueueUrl, &in.Entries, (*SendMessageBatchRequestEntry).decodeFast)
 }
 
 func (in *ReceiveMessageInput) decodeFast(d *jsonDec) bool {
@@ -366,14 +373,5 @@ func (e *DeleteMessageBatchRequestEntry) decodeFast(d *jsonDec) bool {
 }
 
 func (in *DeleteMessageBatchInput) decodeFast(d *jsonDec) bool {
-	var seen uint32
-	return d.object(func(k []byte) bool {
-		switch string(k) {
-		case "QueueUrl":
-			return once(&seen, 1) && d.strTo(&in.QueueUrl)
-		case "Entries":
-			return once(&seen, 2) && entries(d, &in.Entries, (*DeleteMessageBatchRequestEntry).decodeFast)
-		}
-		return false
-	})
+	return batchFields(d, &in.QueueUrl, &in.Entries, (*DeleteMessageBatchRequestEntry).decodeFast)
 }
