@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/herald-dev/herald/consumer"
 	"github.com/herald-dev/herald/consumer/store/sqlite"
+	"github.com/herald-dev/herald/internal/crashtest"
 )
 
 const crashEnv = "HERALD_CONSUMER_SQLITE_CRASH_DB"
@@ -81,16 +81,7 @@ func TestCrashDurability(t *testing.T) {
 	}
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "crash.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := crashtest.Start(t, "TestCrashChild", crashEnv, path)
 	last := map[int64]string{} // batch -> last acknowledged step
 	enough := make(chan struct{})
 	ended := make(chan error, 1)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"reflect"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herald-dev/herald/internal/crashtest"
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/store/logstore"
 	"github.com/herald-dev/herald/internal/store/storetest"
@@ -289,16 +289,7 @@ func TestCrashRecovery(t *testing.T) {
 // random while longer, and kills it with SIGKILL.
 func runCrashChild(t *testing.T, dir string, round int) *crashRun {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := crashtest.Start(t, "TestCrashChild", crashEnv, dir)
 	killed := false
 	kill := func() {
 		if !killed {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herald-dev/herald/internal/crashtest"
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/store/sqlite"
 	"github.com/herald-dev/herald/internal/store/storetest"
@@ -90,16 +90,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "crash.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := crashtest.Start(t, "TestCrashChild", crashEnv, path)
 	last := map[int64]string{} // seq -> last acknowledged op
 	first := make(chan struct{})
 	done := make(chan error, 1)

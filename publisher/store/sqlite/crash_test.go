@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herald-dev/herald/internal/crashtest"
 	"github.com/herald-dev/herald/publisher"
 	"github.com/herald-dev/herald/publisher/store"
 	"github.com/herald-dev/herald/publisher/store/sqlite"
@@ -88,16 +88,7 @@ func TestCrashDurability(t *testing.T) {
 	}
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "crash.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := crashtest.Start(t, "TestCrashChild", crashEnv, path)
 	var acked []int64
 	enough := make(chan struct{})
 	ended := make(chan error, 1)
