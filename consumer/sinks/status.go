@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/herald-dev/herald/consumer"
+	"github.com/herald-dev/herald/internal/httpx"
 )
 
 const (
@@ -162,12 +163,6 @@ func validToken(s string) bool {
 // closes its connection and the next one dials anew.
 const idleConnsPerHost = 64
 
-// newTransport is a fresh transport with the default settings (its own, so
-// that a sink's Close releases only its own connections) but for
-// idleConnsPerHost.
-func newTransport() *http.Transport {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = idleConnsPerHost
-	tr.MaxIdleConns = max(tr.MaxIdleConns, idleConnsPerHost)
-	return tr
-}
+// newTransport is a transport of the sink's own, so that its Close releases
+// only its own connections.
+func newTransport() *http.Transport { return httpx.Transport(idleConnsPerHost) }

@@ -13,28 +13,23 @@ import (
 	"time"
 
 	"github.com/herald-dev/herald/consumer"
+	"github.com/herald-dev/herald/internal/httpx"
 )
 
 // DefaultConcurrency is the number of pollers when Config.Concurrency is 0.
 const DefaultConcurrency = 4
 
-// NewHTTPTransport returns net/http's default transport set to keep an
-// idle connection to the queue's endpoint for each request that a Source
-// with that many pollers may have in flight: each poller's receive, a
-// delete or heartbeat of the batch it holds, and a few more for the
-// backlog watcher and the sinks that share the client. net/http keeps 2 by
-// default; with fewer than the requests in flight, every request past the
-// second closes its connection when done and the next one dials and
-// handshakes anew, which with 32 pollers cost over a quarter of the throughput
-// (docs/benchmarks.md).
+// NewHTTPTransport returns a transport that keeps an idle connection to the
+// queue's endpoint for each request that a Source with that many pollers
+// may have in flight: each poller's receive, a delete or heartbeat of the
+// batch it holds, and a few more for the backlog watcher and the sinks
+// that share the client. With net/http's default of 2, 32 pollers lost
+// over a quarter of their throughput to dialling (docs/benchmarks.md).
 func NewHTTPTransport(pollers int) *http.Transport {
 	if pollers <= 0 {
 		pollers = DefaultConcurrency
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 2*pollers + 8
-	tr.MaxIdleConns = max(tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
-	return tr
+	return httpx.Transport(2*pollers + 8)
 }
 
 // Config configures a Source. Zero values mean the documented defaults.

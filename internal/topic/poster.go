@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/herald-dev/herald/internal/httpx"
 )
 
 // httpPoster is the default Poster: net/http with a timeout per attempt.
@@ -16,11 +18,9 @@ type httpPoster struct {
 // NewHTTPPoster returns a Poster whose attempts time out after timeout. It
 // does not follow redirects: SNS treats them as failures.
 func NewHTTPPoster(timeout time.Duration) Poster {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
 	return &httpPoster{client: &http.Client{
 		Timeout:   timeout,
-		Transport: tr,
+		Transport: httpx.Transport(64),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},

@@ -42,6 +42,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/herald-dev/herald/internal/httpx"
 	"github.com/herald-dev/herald/publisher/format"
 	"github.com/herald-dev/herald/publisher/subscription"
 	"github.com/herald-dev/herald/publisher/webhook"
@@ -181,14 +182,8 @@ func New(cfg Config) (*Dispatcher, error) {
 		})
 	}
 	if cfg.Webhook.Client == nil {
-		// One idle connection kept per request in flight to a host, not
-		// net/http's 2: with fewer, most requests would close their
-		// connection when done and the next one would dial and handshake
-		// TLS anew.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = cfg.HTTPSPerHost
-		tr.MaxIdleConns = max(tr.MaxIdleConns, cfg.HTTPSPerHost)
-		cfg.Webhook.Client = &http.Client{Transport: tr}
+		// One idle connection kept per request in flight to a host.
+		cfg.Webhook.Client = &http.Client{Transport: httpx.Transport(cfg.HTTPSPerHost)}
 	}
 	d := &Dispatcher{
 		cfg: cfg,
