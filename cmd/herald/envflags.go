@@ -15,9 +15,10 @@ var envInUsage = regexp.MustCompile(`\[([A-Z][A-Z0-9_]*)\]$`)
 // that the command line did not set, and whose usage names an environment
 // variable, that variable's value when it is set and not empty. A value
 // the flag refuses (HERALD_MAX_QUEUES=lots, HERALD_IN_MEMORY=yes) is an
-// error naming the variable, never a silent fallback to the default.
-func setFromEnv(fs *flag.FlagSet, getenv func(string) string) error {
-	onCommandLine := map[string]bool{}
+// error naming the variable, never a silent fallback to the default. It
+// returns the names of the flags the command line set.
+func setFromEnv(fs *flag.FlagSet, getenv func(string) string) (onCommandLine map[string]bool, err error) {
+	onCommandLine = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -33,5 +34,5 @@ func setFromEnv(fs *flag.FlagSet, getenv func(string) string) error {
 			errs = append(errs, fmt.Errorf("%s=%q (for --%s): %v", m[1], v, f.Name, err))
 		}
 	})
-	return errors.Join(errs...)
+	return onCommandLine, errors.Join(errs...)
 }

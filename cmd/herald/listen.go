@@ -92,11 +92,10 @@ func parseListenFlags(args []string, getenv func(string) string, stderr io.Write
 		}
 		return nil, usageError{err.Error()}
 	}
-	// The flags given on the command line, before the environment adds
-	// its own: only those ask for an SQS source by themselves.
-	f.onCommandLine = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.onCommandLine[fl.Name] = true })
-	if err := setFromEnv(fs, getenv); err != nil {
+	// Only the flags given on the command line, not those the environment
+	// set, ask for an SQS source by themselves.
+	var err error
+	if f.onCommandLine, err = setFromEnv(fs, getenv); err != nil {
 		return nil, usageError{err.Error()}
 	}
 	if fs.NArg() > 0 {

@@ -80,7 +80,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		}
 		return nil, usageError{err.Error()}
 	}
-	if err := setFromEnv(fs, getenv); err != nil {
+	if _, err := setFromEnv(fs, getenv); err != nil {
 		return nil, usageError{err.Error()}
 	}
 	if fs.NArg() > 0 {
