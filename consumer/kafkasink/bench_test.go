@@ -5,15 +5,19 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/herald-dev/herald/internal/metrics"
 )
 
 // BenchmarkDeliver measures Deliver throughput from many goroutines into one
 // topic of a kfake cluster (3 brokers, 3 partitions), with the default
 // configuration: idempotent, acks all. The consumer calls Deliver from one
 // goroutine per event in flight, so the goroutine count, not GOMAXPROCS,
-// sets the concurrency.
+// sets the concurrency. cpu-µs/event is the process's CPU per event, the
+// producer's and kfake's together.
 //
 //	go test -run '^$' -bench BenchmarkDeliver -benchtime 100000x ./consumer/kafkasink/
 func BenchmarkDeliver(b *testing.B) {
@@ -28,6 +32,7 @@ func BenchmarkDeliver(b *testing.B) {
 			}
 			b.SetParallelism(max(1, goroutines/runtime.GOMAXPROCS(0)))
 			b.ReportAllocs()
+			cpu0, cpuOK := metrics.ProcessCPU()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -37,7 +42,13 @@ func BenchmarkDeliver(b *testing.B) {
 					}
 				}
 			})
+			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			// The process's CPU per event: the producer's and, in the same
+			// process, kfake's.
+			if cpu1, ok := metrics.ProcessCPU(); ok && cpuOK {
+				b.ReportMetric(float64(cpu1-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/event")
+			}
 		})
 	}
 }

@@ -180,6 +180,36 @@ func TestReceiveDeleteDrains(t *testing.T) {
 	}
 }
 
+// TestConsumeParts drains a prefilled queue through the consume scenario
+// with each choice of store and sink: every message is delivered once and
+// deleted, and the result names the parts it ran.
+func TestConsumeParts(t *testing.T) {
+	url, _ := startServer(t)
+	client, closeIdle := NewClient(url, 4)
+	defer closeIdle()
+	for _, c := range []struct{ store, sink, parts string }{
+		{"memory", "discard", "SQS → dedupe (memory) → discard → delete"},
+		{"sqlite", "discard", "SQS → dedupe (SQLite) → discard → delete"},
+		{"memory", "kafka", "SQS → dedupe (memory) → Kafka (kfake, acks=all) → delete"},
+	} {
+		t.Run(c.store+"-"+c.sink, func(t *testing.T) {
+			cfg, err := ParseFlags([]string{"--endpoint", url, "--scenario", "consume", "--duration", "10s", "--concurrency", "4",
+				"--prefill", "730", "--consume-store", c.store, "--consume-sink", c.sink}, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(context.Background(), cfg, client, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := res[0]
+			if r.Parts != c.parts || r.Messages != 730 || r.Duplicates != 0 || r.Errors != 0 || !r.Drained || r.QueueLeft != 0 {
+				t.Errorf("result %+v", r)
+			}
+		})
+	}
+}
+
 // TestClosedLoopCountsErrors checks that failed calls and failed batch
 // entries are counted and take no latency sample.
 func TestClosedLoopCountsErrors(t *testing.T) {

@@ -46,6 +46,11 @@ type Config struct {
 	JSON        bool          // also print the results as JSON
 	RawDelivery bool          // fanout subscribes with RawMessageDelivery=true
 	CPUProfile  string        // write this process's CPU profile here
+	// ConsumeStore and ConsumeSink pick the consume scenario's dedupe store
+	// and sink; the other values take one part out, so that the parts'
+	// costs can be told apart.
+	ConsumeStore string // "sqlite" (the default) or "memory"
+	ConsumeSink  string // "kafka" (the default) or "discard"
 }
 
 const usageText = `Usage: herald bench [flags]
@@ -76,7 +81,9 @@ Scenarios:
                   prefills the queue, then --concurrency pollers drain it
                   through two-phase dedupe in an embedded SQLite store into
                   an in-process Kafka (kfake), deleting after each ack:
-                  events/s delivered.
+                  events/s delivered. --consume-store memory and
+                  --consume-sink discard take a part out, to tell the
+                  parts' costs apart.
   publish         the publisher (herald serve's /v1/ API): --concurrency
                   clients POST batches of 500 events for one subscription
                   routing them to an SQS queue that 8 workers drain: events
@@ -117,6 +124,8 @@ func ParseFlags(args []string, stderr io.Writer) (*Config, error) {
 	fs.IntVar(&c.Prefill, "prefill", 0, "`messages` to put in the receive-delete and consume queues before measuring; 0 means batch-send for --duration")
 	fs.BoolVar(&c.RawDelivery, "raw-delivery", false, "fanout subscriptions deliver the raw message (no signed JSON envelope)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the benchmark process's CPU profile to `file` (the consume scenario runs the consumer in this process)")
+	fs.StringVar(&c.ConsumeStore, "consume-store", "sqlite", "the consume scenario's dedupe `store`: sqlite (durable, the default) or memory")
+	fs.StringVar(&c.ConsumeSink, "consume-sink", "kafka", "the consume scenario's `sink`: kafka (kfake, acks=all, the default) or discard")
 	fs.BoolVar(&c.JSON, "json", false, "also print the results as one JSON object on stdout, after the table")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -172,6 +181,10 @@ func (c *Config) validate() error {
 		return fmt.Errorf("--body-size must be between 1 and %d, got %d", maxMessageSize, c.BodySize)
 	case !(c.Rate > 0) || c.Rate > 1e6:
 		return fmt.Errorf("--rate must be above 0 and at most 1000000, got %v", c.Rate)
+	case c.ConsumeStore != "sqlite" && c.ConsumeStore != "memory":
+		return fmt.Errorf("--consume-store must be sqlite or memory, got %q", c.ConsumeStore)
+	case c.ConsumeSink != "kafka" && c.ConsumeSink != "discard":
+		return fmt.Errorf("--consume-sink must be kafka or discard, got %q", c.ConsumeSink)
 	case c.Prefill < 0:
 		return fmt.Errorf("--prefill must not be negative, got %d", c.Prefill)
 	case c.QueuePrefix == "" || len(c.QueuePrefix) > 40 || strings.Trim(c.QueuePrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "":

@@ -22,7 +22,8 @@ func TestParseFlagsDefaults(t *testing.T) {
 	}
 	if c.Endpoint != want.Endpoint || !slices.Equal(c.Scenarios, want.Scenarios) || c.Duration != want.Duration ||
 		c.Concurrency != want.Concurrency || c.BodySize != want.BodySize || c.Rate != want.Rate ||
-		c.QueuePrefix != want.QueuePrefix || c.Prefill != 0 || c.JSON {
+		c.QueuePrefix != want.QueuePrefix || c.Prefill != 0 || c.JSON ||
+		c.ConsumeStore != "sqlite" || c.ConsumeSink != "kafka" {
 		t.Errorf("defaults %+v, want %+v", *c, want)
 	}
 	if c.batchSize() != 10 {
@@ -34,14 +35,14 @@ func TestParseFlagsAll(t *testing.T) {
 	c, err := ParseFlags([]string{
 		"--endpoint", "http://localhost:1234", "--scenario", "latency, send,latency", "--duration", "1.5s",
 		"--concurrency", "3", "--body-size", "100000", "--rate", "250.5", "--queue-prefix", "x_y-1",
-		"--prefill", "5000", "--json",
+		"--prefill", "5000", "--json", "--consume-store", "memory", "--consume-sink", "discard",
 	}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Endpoint != "http://localhost:1234" || !slices.Equal(c.Scenarios, []string{"latency", "send"}) ||
 		c.Duration != 1500*time.Millisecond || c.Concurrency != 3 || c.BodySize != 100000 || c.Rate != 250.5 ||
-		c.QueuePrefix != "x_y-1" || c.Prefill != 5000 || !c.JSON {
+		c.QueuePrefix != "x_y-1" || c.Prefill != 5000 || !c.JSON || c.ConsumeStore != "memory" || c.ConsumeSink != "discard" {
 		t.Errorf("got %+v", *c)
 	}
 	if c.batchSize() != 2 { // 10 bodies of 100000 bytes exceed 256 KiB
@@ -75,6 +76,8 @@ func TestParseFlagsErrors(t *testing.T) {
 		{[]string{"--rate", "-1"}, "--rate"},
 		{[]string{"--rate", "NaN"}, "--rate"},
 		{[]string{"--prefill", "-1"}, "--prefill"},
+		{[]string{"--consume-store", "postgres"}, "--consume-store"},
+		{[]string{"--consume-sink", "http"}, "--consume-sink"},
 		{[]string{"--queue-prefix", "bad.name"}, "--queue-prefix"},
 		{[]string{"--queue-prefix", ""}, "--queue-prefix"},
 		{[]string{"--queue-prefix", strings.Repeat("a", 41)}, "--queue-prefix"},

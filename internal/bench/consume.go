@@ -18,6 +18,7 @@ import (
 	"github.com/herald-dev/herald/consumer"
 	"github.com/herald-dev/herald/consumer/kafkasink"
 	"github.com/herald-dev/herald/consumer/sqssource"
+	"github.com/herald-dev/herald/consumer/store/memory"
 	"github.com/herald-dev/herald/consumer/store/sqlite"
 )
 
@@ -39,7 +40,8 @@ func (r *runner) listenerClient(pollers int) *sqs.Client {
 // with --concurrency pollers receiving batches of 10, deduplication
 // claimed and completed in the embedded durable SQLite store, a Kafka sink
 // producing to an in-process kfake cluster with acks=all and the
-// idempotent producer, and DeleteMessageBatch only after Kafka acknowledged.
+// idempotent producer, and DeleteMessageBatch only after Kafka acknowledged
+// (--consume-store and --consume-sink replace the store or the sink).
 // The rate is events delivered per second, from the first receive to the
 // last delivery.
 func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
@@ -52,23 +54,13 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 		return nil, errors.New("prefill sent no message")
 	}
 
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, consumeTopic))
-	if err != nil {
-		return nil, fmt.Errorf("kfake: %w", err)
-	}
-	defer cluster.Close()
-	dir, err := os.MkdirTemp("", "herald-bench-consume-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "listen.db"), sqlite.Options{})
+	store, err := r.consumeStore(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer store.Close()
-	sink, err := kafkasink.New(ctx, kafkasink.Config{Brokers: cluster.ListenAddrs(), Topics: []string{consumeTopic}}, quiet)
+	sink, err := r.consumeSink(ctx, quiet)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +70,7 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 	hist := NewHistogram()
 	timed := consumer.SinkFunc(func(ctx context.Context, ev *consumer.Event) error {
 		t0 := time.Now()
-		err := sink.Deliver(ctx, ev)
+		err := sink.part.Deliver(ctx, ev)
 		d := time.Since(t0)
 		mu.Lock()
 		hist.Record(d)
@@ -86,7 +78,7 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 		return err
 	})
 	p, err := consumer.NewPipeline(consumer.Config{
-		Store: store, Logger: quiet, Concurrency: 16,
+		Store: store.part, Logger: quiet, Concurrency: 16,
 		Routes: []consumer.Route{{Name: "kafka", Sinks: []consumer.NamedSink{{Name: "kafka", Sink: timed}}}},
 	})
 	if err != nil {
@@ -153,7 +145,8 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 		ClientCPU: cpu.client, BrokerCPU: cpu.broker,
 		Scenario: ScenarioConsume, Clients: workers,
 		Messages: int64(last.Delivered), Elapsed: lastDone, Errors: int64(last.Failed),
-		Latency: hist, LatencyOf: "Kafka delivery (produce to ack)",
+		Latency: hist, LatencyOf: "sink delivery",
+		Parts:        r.consumeParts(),
 		Prefill:      &Phase{Messages: pre.msgs, Elapsed: pre.elapsed, Errors: pre.errors, BatchSize: bs},
 		Duplicates:   int64(last.Duplicates),
 		Drained:      int64(last.Delivered+last.Duplicates) >= pre.msgs,
@@ -164,4 +157,69 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 		res.QueueLeft = n
 	}
 	return res, ctx.Err()
+}
+
+// consumeStore opens the consume scenario's dedupe store: the durable
+// SQLite store in a temporary directory that Close removes, or the memory
+// store.
+func (r *runner) consumeStore(ctx context.Context) (consumeCloser[consumer.Store], error) {
+	if r.cfg.ConsumeStore == "memory" {
+		return consumeCloser[consumer.Store]{memory.New(), nil}, nil
+	}
+	dir, err := os.MkdirTemp("", "herald-bench-consume-")
+	if err != nil {
+		return consumeCloser[consumer.Store]{}, err
+	}
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "listen.db"), sqlite.Options{})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return consumeCloser[consumer.Store]{}, err
+	}
+	return consumeCloser[consumer.Store]{s, func() error { return errors.Join(s.Close(), os.RemoveAll(dir)) }}, nil
+}
+
+// consumeSink starts the consume scenario's sink: a Kafka sink producing
+// to an in-process kfake cluster, which Close stops, or a sink that
+// discards.
+func (r *runner) consumeSink(ctx context.Context, log *slog.Logger) (consumeCloser[consumer.Sink], error) {
+	if r.cfg.ConsumeSink == "discard" {
+		discard := consumer.SinkFunc(func(context.Context, *consumer.Event) error { return nil })
+		return consumeCloser[consumer.Sink]{discard, nil}, nil
+	}
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, consumeTopic))
+	if err != nil {
+		return consumeCloser[consumer.Sink]{}, fmt.Errorf("kfake: %w", err)
+	}
+	sink, err := kafkasink.New(ctx, kafkasink.Config{Brokers: cluster.ListenAddrs(), Topics: []string{consumeTopic}}, log)
+	if err != nil {
+		cluster.Close()
+		return consumeCloser[consumer.Sink]{}, err
+	}
+	return consumeCloser[consumer.Sink]{sink, func() error { err := sink.Close(); cluster.Close(); return err }}, nil
+}
+
+// consumeParts names the consume scenario's store and sink for its note.
+func (r *runner) consumeParts() string {
+	store, sink := "dedupe (SQLite)", "Kafka (kfake, acks=all)"
+	if r.cfg.ConsumeStore == "memory" {
+		store = "dedupe (memory)"
+	}
+	if r.cfg.ConsumeSink == "discard" {
+		sink = "discard"
+	}
+	return "SQS → " + store + " → " + sink + " → delete"
+}
+
+// consumeCloser is a part of the consume scenario and what stops it.
+type consumeCloser[T any] struct {
+	part  T
+	close func() error
+}
+
+// Close stops the part.
+func (c consumeCloser[T]) Close() error {
+	if c.close == nil {
+		return nil
+	}
+	return c.close()
 }

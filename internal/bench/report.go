@@ -37,6 +37,9 @@ type Result struct {
 	QueueLeft     int64 // visible + in-flight messages at the end; -1 if unknown
 	ExpectedLeft  int64 // prefilled minus deleted
 
+	// consume only: the path an event takes.
+	Parts string
+
 	// fanout only.
 	Deliveries    int64 // messages received (and deleted) from the subscribed queues
 	Subscriptions int   // SQS subscriptions of the topic
@@ -107,7 +110,7 @@ func (r *Result) Notes() string {
 			n = append(n, fmt.Sprintf("queue holds %s, expected %s", groupDigits(r.QueueLeft), groupDigits(r.ExpectedLeft)))
 		}
 	case ScenarioConsume:
-		n = append(n, fmt.Sprintf("%d pollers, SQS → dedupe (SQLite) → Kafka (kfake, acks=all) → delete; %s duplicates", r.Clients, groupDigits(r.Duplicates)))
+		n = append(n, fmt.Sprintf("%d pollers, %s; %s duplicates", r.Clients, r.Parts, groupDigits(r.Duplicates)))
 		if p := r.Prefill; p != nil {
 			n = append(n, fmt.Sprintf("prefill %s msgs at %s msgs/s", groupDigits(p.Messages), groupDigits(int64(p.Rate()+0.5))))
 		}
@@ -227,6 +230,7 @@ type jsonResult struct {
 	TargetRate    float64      `json:"target_rate,omitempty"`
 	StartLag      *jsonLatency `json:"start_lag,omitempty"`
 	Service       *jsonLatency `json:"service,omitempty"`
+	Parts         string       `json:"parts,omitempty"`
 	// fanout and the publisher's scenarios.
 	Deliveries      int64        `json:"deliveries,omitempty"`
 	DeliveriesPerS  float64      `json:"deliveries_per_sec,omitempty"`
@@ -253,7 +257,7 @@ func WriteJSON(w io.Writer, cfg *Config, results []*Result) error {
 			Seconds: r.Elapsed.Seconds(), MsgsPerS: r.Rate(), Errors: r.Errors, ErrorSamples: r.ErrorSamples,
 			Latency: summarise(r.Latency, r.LatencyOf), BatchSize: r.BatchSize, Drained: r.Drained,
 			TargetRate: r.TargetRate, StartLag: summarise(r.StartLag, "due time to call start"),
-			Service: summarise(r.Service, "call start to call end"),
+			Service: summarise(r.Service, "call start to call end"), Parts: r.Parts,
 		}
 		j.ClientCPUPerMsg, j.BrokerCPUPerMsg = microsPerMsg(r.ClientCPU, r.Messages), microsPerMsg(r.BrokerCPU, r.Messages)
 		if r.Deliveries > 0 {

@@ -6,8 +6,10 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/herald-dev/herald/consumer"
+	"github.com/herald-dev/herald/internal/metrics"
 )
 
 // Shape of BenchClaimComplete: the consumer's expected load.
@@ -20,13 +22,16 @@ const (
 // BenchClaimComplete is the body of every store's BenchmarkClaimComplete:
 // BenchGoroutines goroutines each Claim a batch of BenchBatch new keys,
 // then Complete it with 2 entity versions, b.N batches in all. It reports
-// msgs/s, the keys claimed and completed per second.
+// msgs/s, the keys claimed and completed per second, and cpu-µs/msg, the
+// process's CPU time per key (for a store in this process: the client's
+// share alone for one behind a server, such as PostgreSQL).
 func BenchClaimComplete(b *testing.B, s consumer.Store) {
 	ctx := context.Background()
 	var next atomic.Int64
 	var worker atomic.Int64
 	b.SetParallelism(max(1, BenchGoroutines/runtime.GOMAXPROCS(0)))
 	b.ReportAllocs()
+	cpu0, cpuOK := metrics.ProcessCPU()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		owner := fmt.Sprintf("bench-%d", worker.Add(1))
@@ -64,6 +69,9 @@ func BenchClaimComplete(b *testing.B, s consumer.Store) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*BenchBatch)/b.Elapsed().Seconds(), "msgs/s")
+	if cpu1, ok := metrics.ProcessCPU(); ok && cpuOK {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(time.Microsecond)/float64(b.N*BenchBatch), "cpu-µs/msg")
+	}
 }
 
 // mix scrambles x (splitmix64's finaliser): distinct inputs give distinct,
