@@ -18,3 +18,9 @@ func TestConformance(t *testing.T) {
 		return func(context.Context) (consumer.Store, error) { return s, nil }
 	})
 }
+
+// BenchmarkClaimComplete is the dedupe path of storetest's shared load on
+// the memory store: the floor any durable store adds its writes to.
+func BenchmarkClaimComplete(b *testing.B) {
+	storetest.BenchClaimComplete(b, memory.New())
+}
