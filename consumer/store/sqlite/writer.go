@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/herald-dev/herald/consumer"
+	"github.com/herald-dev/herald/internal/groupcommit"
 )
 
 type opKind uint8
@@ -22,17 +22,9 @@ const (
 	opPurge
 )
 
-// Request states. A request moves from waiting to taken (by the writer,
-// which then always answers on done) or to abandoned (by its caller, whose
-// context ended first; the writer then skips it).
-const (
-	waiting int32 = iota
-	taken
-	abandoned
-)
-
 // request is one write call waiting for the writer.
 type request struct {
+	groupcommit.Request
 	kind     opKind
 	owner    string
 	lease    time.Duration
@@ -43,9 +35,6 @@ type request struct {
 
 	states []consumer.ClaimState // opClaim result, one per key
 	n      int64                 // opPurge result: rows deleted
-
-	state atomic.Int32
-	done  chan error // capacity 1
 }
 
 // do hands r to the writer and waits for its commit. If ctx ends before
@@ -58,77 +47,12 @@ func (s *Store) do(ctx context.Context, r *request) error {
 	if len(r.keys) == 0 && len(r.versions) == 0 && r.kind != opPurge {
 		return s.checkOpen()
 	}
-	r.done = make(chan error, 1)
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrClosed
-	}
-	s.pending = append(s.pending, r)
-	s.waiting.Add(1)
-	s.mu.Unlock()
-	s.signal()
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		if r.state.CompareAndSwap(waiting, abandoned) {
-			s.waiting.Add(-1)
-			return ctx.Err()
-		}
-		return <-r.done
-	}
+	return s.q.Submit(ctx, r)
 }
 
-func (s *Store) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// run is the writer goroutine: it commits groups of pending requests until
-// the store is closed and nothing is pending.
-func (s *Store) run() {
-	defer close(s.stopped)
-	var group []*request
-	for {
-		s.mu.Lock()
-		group = s.takeLocked(group[:0])
-		idle := len(s.pending) == 0
-		closing := s.closed
-		s.mu.Unlock()
-		if len(group) > 0 {
-			s.commit(group)
-			clear(group)
-			continue
-		}
-		if idle && closing {
-			return
-		}
-		if idle {
-			<-s.wake
-		}
-	}
-}
-
-// takeLocked moves up to maxGroup waiting requests from pending to group,
-// in arrival order, dropping abandoned ones. s.mu is held.
-func (s *Store) takeLocked(group []*request) []*request {
-	i := 0
-	for ; i < len(s.pending) && len(group) < s.maxGroup; i++ {
-		if r := s.pending[i]; r.state.CompareAndSwap(waiting, taken) {
-			group = append(group, r)
-		}
-	}
-	rest := copy(s.pending, s.pending[i:])
-	clear(s.pending[rest:])
-	s.pending = s.pending[:rest]
-	return group
-}
-
-// commit applies group in one transaction and answers every request in it.
-func (s *Store) commit(group []*request) {
+// commit applies group in one transaction and sets every request's
+// answer in errs. The writer goroutine (groupcommit.Queue.Run) calls it.
+func (s *Store) commit(group []*request, errs []error) {
 	err := s.w.apply(group, time.Now().UnixNano())
 	if err != nil {
 		s.failed.Add(1)
@@ -137,9 +61,8 @@ func (s *Store) commit(group []*request) {
 		s.transactions.Add(1)
 		s.calls.Add(uint64(len(group)))
 	}
-	for _, r := range group {
-		s.waiting.Add(-1)
-		r.done <- err
+	for i := range errs {
+		errs[i] = err
 	}
 }
 

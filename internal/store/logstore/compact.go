@@ -118,10 +118,9 @@ func (s *Store) compact(seg uint64) {
 	var chunk []*queue.MessageRecord
 	size := 0
 	send := func(last bool) bool {
-		r := newRequest(reqRelocate)
-		r.reloc = &relocation{seg: seg, msgs: chunk, last: last}
+		r := &request{kind: reqRelocate, reloc: &relocation{seg: seg, msgs: chunk, last: last}}
 		chunk, size = nil, 0
-		return s.submit(context.Background(), r) == nil
+		return s.q.Submit(context.Background(), r) == nil
 	}
 	for _, m := range order {
 		m = latest[[2]int64{m.QueueID, m.Seq}]
@@ -138,8 +137,9 @@ func (s *Store) compact(seg uint64) {
 }
 
 // relocate runs in the writer: it writes again, at the head of the log,
-// every record whose live copy is still in the relocation's segment.
-func (s *Store) relocate(r *request) {
+// every record whose live copy is still in the relocation's segment, and
+// returns the answer for r.
+func (s *Store) relocate(r *request) error {
 	rl := r.reloc
 	var ops []queue.Op
 	for _, m := range rl.msgs {
@@ -173,11 +173,9 @@ func (s *Store) relocate(r *request) {
 	}
 	var err error
 	if len(ops) > 0 {
-		w := newRequest(reqApply)
-		w.ops, w.uncapped = ops, true
-		w.state.Store(taken)
-		s.commit([]*request{w})
-		err = <-w.done
+		errs := make([]error, 1)
+		s.commit([]*request{{kind: reqApply, ops: ops, uncapped: true}}, errs)
+		err = errs[0]
 	}
 	if rl.last {
 		if err == nil {
@@ -190,5 +188,5 @@ func (s *Store) relocate(r *request) {
 		}
 		s.compactor.busy.Store(false)
 	}
-	r.done <- err
+	return err
 }

@@ -1,15 +1,16 @@
 // Package logstore is a queue.Store kept as an append-only log of segment
 // files, with an in-memory index of what is live in it.
 //
-// Every group commit is one checksummed frame appended to the newest segment
-// and made durable with one fdatasync; an Apply returns only after its frame
-// is on disk, so an acknowledged write survives kill -9 and power loss. The
-// index knows, for every live record, which segment holds it (message bodies
-// stay on disk). A segment that no longer holds anything live is deleted
-// once it is the oldest; when the log holds more dead bytes than live ones
-// (plus a segment's worth), the oldest segment's live records are copied to
-// the head of the log and the segment is deleted. Open replays the segments
-// in order and cuts off a torn last frame.
+// Every group commit (internal/groupcommit gathers the calls) is one
+// checksummed frame appended to the newest segment and made durable with
+// one fdatasync; an Apply returns only after its frame is on disk, so an
+// acknowledged write survives kill -9 and power loss. The index knows, for
+// every live record, which segment holds it (message bodies stay on disk).
+// A segment that no longer holds anything live is deleted once it is the
+// oldest; when the log holds more dead bytes than live ones (plus a
+// segment's worth), the oldest segment's live records are copied to the
+// head of the log and the segment is deleted. Open replays the segments in
+// order and cuts off a torn last frame.
 //
 // It does what the SQLite store does with a fraction of the work per write:
 // no B-trees, no pages, no checkpoints — one write and one fdatasync per
@@ -25,6 +26,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/herald-dev/herald/internal/groupcommit"
 	"github.com/herald-dev/herald/internal/queue"
 )
 
@@ -78,11 +80,7 @@ type Store struct {
 	opts Options
 	lock *os.File // holds the directory's lock
 
-	mu      sync.Mutex
-	closed  bool
-	pending []*request
-	wake    chan struct{}
-	stopped chan struct{}
+	q *groupcommit.Queue[*request] // calls, served by the writer goroutine
 
 	// Owned by the writer goroutine.
 	x         *index
@@ -127,22 +125,22 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, log: opts.Logger, opts: opts, lock: lock, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	s := &Store{dir: dir, log: opts.Logger, opts: opts, lock: lock, q: groupcommit.New(policy(opts.MaxBatchOps), ErrClosed)}
 	if err := s.recover(ctx); err != nil {
 		_ = lock.Close()
 		return nil, err
 	}
 	s.publishShape()
 	s.compactor.start(s)
-	go s.run()
+	go s.q.Run(s.serve)
 	return s, nil
 }
 
 // Load returns everything the store holds. The first call after Open
 // returns what Open read; later calls read the log again.
 func (s *Store) Load(ctx context.Context) (*queue.Snapshot, error) {
-	r := newRequest(reqLoad)
-	if err := s.submit(ctx, r); err != nil {
+	r := &request{kind: reqLoad}
+	if err := s.q.Submit(ctx, r); err != nil {
 		return nil, err
 	}
 	return r.snap, nil
@@ -165,17 +163,12 @@ func (s *Store) Apply(ctx context.Context, ops []queue.Op) error {
 		}
 	}
 	if len(ops) == 0 {
-		s.mu.Lock()
-		closed := s.closed
-		s.mu.Unlock()
-		if closed {
+		if s.q.Closed() {
 			return ErrClosed
 		}
 		return nil
 	}
-	r := newRequest(reqApply)
-	r.ops = ops
-	return s.submit(ctx, r)
+	return s.q.Submit(ctx, &request{kind: reqApply, ops: ops})
 }
 
 // Stats returns counters since Open and the log's shape after the last
@@ -200,11 +193,7 @@ func (s *Store) publishShape() {
 // result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
-		s.signal()
-		<-s.stopped
+		s.q.Close()
 		s.compactor.stop()
 		var err error
 		if s.f != nil {

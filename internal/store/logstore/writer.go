@@ -1,23 +1,13 @@
 package logstore
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"sync/atomic"
 	"syscall"
 
+	"github.com/herald-dev/herald/internal/groupcommit"
 	"github.com/herald-dev/herald/internal/queue"
-)
-
-// Request states: waiting → taken (the writer then always answers on done)
-// or waiting → abandoned (the caller's context ended first; the writer then
-// skips it).
-const (
-	waiting int32 = iota
-	taken
-	abandoned
 )
 
 type reqKind uint8
@@ -34,120 +24,45 @@ const zeroChunk = 1 << 20
 
 // request is one call waiting for the writer.
 type request struct {
+	groupcommit.Request
 	kind  reqKind
 	ops   []queue.Op
-	state atomic.Int32
-	done  chan error // capacity 1
 	snap  *queue.Snapshot
 	reloc *relocation
-	err   error // set by the writer before it answers
 	// uncapped exempts an Apply from MaxBytes: relocations add no live
 	// data.
 	uncapped bool
 }
 
-func newRequest(k reqKind) *request {
-	return &request{kind: k, done: make(chan error, 1)}
-}
-
-// submit hands r to the writer and waits for its answer.
-func (s *Store) submit(ctx context.Context, r *request) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrClosed
-	}
-	s.pending = append(s.pending, r)
-	s.mu.Unlock()
-	s.signal()
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		if r.state.CompareAndSwap(waiting, abandoned) {
-			return ctx.Err()
-		}
-		return <-r.done
+// policy groups a run of Applies up to MaxBatchOps ops (at least one), or
+// takes one request of another kind alone.
+func policy(maxBatchOps int) groupcommit.Policy[*request] {
+	return groupcommit.Policy[*request]{
+		MaxWeight: maxBatchOps,
+		Weight:    func(r *request) int { return len(r.ops) },
+		Alone:     func(r *request) bool { return r.kind != reqApply },
 	}
 }
 
-func (s *Store) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// run is the writer goroutine: it serves pending requests until the store
-// is closed and nothing is pending.
-func (s *Store) run() {
-	defer close(s.stopped)
-	var batch []*request
-	for {
-		s.mu.Lock()
-		batch = s.takeLocked(batch[:0])
-		idle := len(s.pending) == 0
-		closing := s.closed
-		s.mu.Unlock()
-		if len(batch) > 0 {
-			s.serve(batch)
-			clear(batch)
-			continue
-		}
-		if idle && closing {
-			return
-		}
-		if idle {
-			<-s.wake
-		}
-	}
-}
-
-// takeLocked moves pending requests to batch in arrival order: a run of
-// Applies up to the op cap (at least one), or one request of another kind.
-// Abandoned requests are dropped. s.mu is held.
-func (s *Store) takeLocked(batch []*request) []*request {
-	n, i := 0, 0
-	for ; i < len(s.pending); i++ {
-		r := s.pending[i]
-		if len(batch) > 0 && (r.kind != reqApply || n+len(r.ops) > s.opts.MaxBatchOps) {
-			break
-		}
-		if !r.state.CompareAndSwap(waiting, taken) {
-			continue
-		}
-		batch = append(batch, r)
-		n += len(r.ops)
-		if r.kind != reqApply {
-			i++
-			break
-		}
-	}
-	rest := copy(s.pending, s.pending[i:])
-	clear(s.pending[rest:])
-	s.pending = s.pending[:rest]
-	return batch
-}
-
-func (s *Store) serve(batch []*request) {
+// serve runs in the writer goroutine (groupcommit.Queue.Run): it serves
+// batch and sets every request's answer in errs.
+func (s *Store) serve(batch []*request, errs []error) {
 	switch batch[0].kind {
 	case reqLoad:
-		r := batch[0]
-		r.snap, r.err = s.load()
-		r.done <- r.err
+		batch[0].snap, errs[0] = s.load()
 	case reqRelocate:
-		s.relocate(batch[0])
+		errs[0] = s.relocate(batch[0])
 	default:
-		s.commit(batch)
+		s.commit(batch, errs)
 	}
 }
 
 // commit writes the ops of batch as one frame, makes it durable, applies it
-// to the index and answers every request.
-func (s *Store) commit(batch []*request) {
+// to the index and sets every request's answer in errs (nil on entry).
+func (s *Store) commit(batch []*request, errs []error) {
 	if s.broken != nil {
-		for _, r := range batch {
-			r.done <- s.broken
+		for i := range errs {
+			errs[i] = s.broken
 		}
 		return
 	}
@@ -159,19 +74,19 @@ func (s *Store) commit(batch []*request) {
 	buf := append(s.buf[:0], make([]byte, frameHeader)...)
 	var grown int64
 	ok := 0
-	for _, r := range batch {
+	for i, r := range batch {
 		start, first := len(buf), len(entries)
 		var g int64
-		for i := range r.ops {
+		for j := range r.ops {
 			before := len(buf)
-			buf = appendOp(buf, &r.ops[i])
+			buf = appendOp(buf, &r.ops[j])
 			size := int64(len(buf) - before)
-			g += growth(&r.ops[i], size)
-			entries = append(entries, entry{&r.ops[i], size})
+			g += growth(&r.ops[j], size)
+			entries = append(entries, entry{&r.ops[j], size})
 		}
 		if s.opts.MaxBytes > 0 && !r.uncapped && g > 0 && s.x.liveBytes+grown+g > s.opts.MaxBytes {
 			buf, entries = buf[:start], entries[:first]
-			r.err = fmt.Errorf("%w: the store's live data would exceed %d bytes", queue.ErrStorageFull, s.opts.MaxBytes)
+			errs[i] = fmt.Errorf("%w: the store's live data would exceed %d bytes", queue.ErrStorageFull, s.opts.MaxBytes)
 			continue
 		}
 		grown += g
@@ -195,13 +110,10 @@ func (s *Store) commit(batch []*request) {
 		s.ops.Add(uint64(len(entries)))
 		s.afterCommit()
 	}
-	for _, r := range batch {
-		e := r.err
-		if e == nil {
-			e = err
+	for i := range errs {
+		if errs[i] == nil {
+			errs[i] = err
 		}
-		r.err = nil
-		r.done <- e
 	}
 }
 

@@ -7,6 +7,7 @@
 // pending Apply into one transaction and one fsync. While a group commits,
 // its callers wait, so with N steady callers a group holds about N/2
 // Applies and throughput is about N/2 per fsync: it grows with concurrency.
+// The queue and the writer's loop are internal/groupcommit's.
 package sqlite
 
 import (
@@ -22,6 +23,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/herald-dev/herald/internal/groupcommit"
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/store/binenc"
 
@@ -96,12 +98,7 @@ type Store struct {
 	db  *sql.DB
 	log *slog.Logger
 	w   *writer
-
-	mu      sync.Mutex
-	closed  bool
-	pending []*request // Apply calls not yet taken by the writer, in arrival order
-	wake    chan struct{}
-	stopped chan struct{} // closed when the writer goroutine returns
+	q   *groupcommit.Queue[*request] // Apply calls, served by the writer goroutine
 
 	closeOnce sync.Once
 	closeErr  error
@@ -147,16 +144,18 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// One connection is the writer's; the others serve Load.
 	db.SetMaxOpenConns(4)
 	s := &Store{
-		db:      db,
-		log:     opts.Logger,
-		wake:    make(chan struct{}, 1),
-		stopped: make(chan struct{}),
+		db:  db,
+		log: opts.Logger,
+		q: groupcommit.New(groupcommit.Policy[*request]{
+			MaxWeight: opts.MaxBatchOps,
+			Weight:    func(r *request) int { return len(r.ops) },
+		}, ErrClosed),
 	}
 	if err := s.init(ctx, opts); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
-	go s.run()
+	go s.q.Run(s.commit)
 	return s, nil
 }
 
@@ -171,7 +170,7 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	if err := migrate(ctx, s.db); err != nil {
 		return err
 	}
-	w, err := newWriter(ctx, s.db, opts.MaxBatchOps)
+	w, err := newWriter(ctx, s.db)
 	if err != nil {
 		return err
 	}
@@ -313,11 +312,7 @@ func (s *Store) Stats() Stats {
 // call twice; later calls return the first call's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
-		s.signal()
-		<-s.stopped
+		s.q.Close()
 		err := s.w.close()
 		if cerr := s.db.Close(); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("sqlite: close: %w", cerr))

@@ -7,29 +7,23 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 
+	"github.com/herald-dev/herald/internal/groupcommit"
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/store/binenc"
 )
 
-// Request states. A request moves from waiting to taken (by the writer,
-// which then always answers on done) or to abandoned (by its caller, whose
-// context ended first; the writer then skips it).
-const (
-	waiting int32 = iota
-	taken
-	abandoned
-)
-
 // request is one Apply call waiting for the writer.
 type request struct {
-	ops   []queue.Op
-	state atomic.Int32
-	done  chan error // capacity 1
+	groupcommit.Request
+	ops []queue.Op
 }
 
-var requestPool = sync.Pool{New: func() any { return &request{done: make(chan error, 1)} }}
+// requestPool recycles requests. Apply puts a request back only when the
+// writer is done with it: after its answer, or when it was never queued.
+// An abandoned request may still sit in the queue, where the writer drops
+// it later, so it is never put back.
+var requestPool = sync.Pool{New: func() any { return new(request) }}
 
 // Apply persists ops in order and atomically, in one transaction that may
 // hold other callers' ops too (group commit). When it returns nil the ops
@@ -48,50 +42,19 @@ func (s *Store) Apply(ctx context.Context, ops []queue.Op) error {
 		}
 	}
 	if len(ops) == 0 {
-		s.mu.Lock()
-		closed := s.closed
-		s.mu.Unlock()
-		if closed {
+		if s.q.Closed() {
 			return ErrClosed
 		}
 		return nil
 	}
 	r := requestPool.Get().(*request)
 	r.ops = ops
-	r.state.Store(waiting)
-	if err := s.enqueue(r); err != nil {
+	err := s.q.Submit(ctx, r)
+	if !r.Abandoned() { // see requestPool
 		r.ops = nil
 		requestPool.Put(r)
-		return err
 	}
-	select {
-	case err := <-r.done:
-		r.ops = nil
-		requestPool.Put(r)
-		return err
-	case <-ctx.Done():
-		if r.state.CompareAndSwap(waiting, abandoned) {
-			// The writer may still hold r in its queue: do not reuse it.
-			return ctx.Err()
-		}
-		err := <-r.done
-		r.ops = nil
-		requestPool.Put(r)
-		return err
-	}
-}
-
-// enqueue hands r to the writer, or returns ErrClosed.
-func (s *Store) enqueue(r *request) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrClosed
-	}
-	s.pending = append(s.pending, r)
-	s.mu.Unlock()
-	s.signal()
-	return nil
+	return err
 }
 
 func validate(op *queue.Op) error {
@@ -101,61 +64,9 @@ func validate(op *queue.Op) error {
 	return nil
 }
 
-func (s *Store) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// run is the writer goroutine: it commits groups of pending requests until
-// the store is closed and nothing is pending.
-func (s *Store) run() {
-	defer close(s.stopped)
-	var batch []*request
-	for {
-		s.mu.Lock()
-		batch = s.takeLocked(batch[:0])
-		idle := len(s.pending) == 0
-		closing := s.closed
-		s.mu.Unlock()
-		if len(batch) > 0 {
-			s.commit(batch)
-			clear(batch)
-			continue
-		}
-		if idle && closing {
-			return
-		}
-		if idle {
-			<-s.wake
-		}
-	}
-}
-
-// takeLocked moves pending requests to batch in arrival order, up to the
-// op cap (but at least one), skipping abandoned ones. s.mu is held.
-func (s *Store) takeLocked(batch []*request) []*request {
-	n, i := 0, 0
-	for ; i < len(s.pending); i++ {
-		r := s.pending[i]
-		if len(batch) > 0 && n+len(r.ops) > s.w.maxOps {
-			break
-		}
-		if !r.state.CompareAndSwap(waiting, taken) {
-			continue
-		}
-		batch = append(batch, r)
-		n += len(r.ops)
-	}
-	rest := copy(s.pending, s.pending[i:])
-	clear(s.pending[rest:])
-	s.pending = s.pending[:rest]
-	return batch
-}
-
-// commit runs batch in one transaction and answers every request in it.
-func (s *Store) commit(batch []*request) {
+// commit runs batch in one transaction and sets every request's answer in
+// errs. The writer goroutine (groupcommit.Queue.Run) calls it.
+func (s *Store) commit(batch []*request, errs []error) {
 	ops, err := s.w.commit(batch)
 	if err != nil && isFull(err) {
 		err = fmt.Errorf("%w: %w", queue.ErrStorageFull, err)
@@ -168,16 +79,15 @@ func (s *Store) commit(batch []*request) {
 		s.applies.Add(uint64(len(batch)))
 		s.ops.Add(uint64(ops))
 	}
-	for _, r := range batch {
-		r.done <- err
+	for i := range errs {
+		errs[i] = err
 	}
 }
 
 // writer owns the connection that writes and its prepared statements. Only
 // the writer goroutine uses it after newWriter returns.
 type writer struct {
-	conn   *sql.Conn
-	maxOps int
+	conn *sql.Conn
 
 	begin, commitTx, rollback, meta                   *sql.Stmt
 	putQueue, delQueue, delQueueMsgs, delQueueDedup   *sql.Stmt
@@ -188,12 +98,12 @@ type writer struct {
 	attrBuf, sysBuf                                   []byte
 }
 
-func newWriter(ctx context.Context, db *sql.DB, maxOps int) (*writer, error) {
+func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: writer connection: %w", err)
 	}
-	w := &writer{conn: conn, maxOps: maxOps}
+	w := &writer{conn: conn}
 	var sync int
 	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
 		_ = conn.Close()

@@ -17,9 +17,7 @@ func waitPending(t *testing.T, s *Store, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s.mu.Lock()
-		got := len(s.pending)
-		s.mu.Unlock()
+		got := s.q.Len()
 		if got == n {
 			return
 		}
@@ -62,16 +60,12 @@ func TestApplyCancelledWhileWaiting(t *testing.T) {
 	}
 
 	m1, m2, m3 := storetest.Message(1, 1), storetest.Message(1, 2), storetest.Message(1, 3)
-	first := &request{ops: []queue.Op{{Kind: queue.OpPutMessage, Message: &m1}}, done: make(chan error, 1)}
-	if err := s.enqueue(first); err != nil {
+	first := &request{ops: []queue.Op{{Kind: queue.OpPutMessage, Message: &m1}}}
+	if err := s.q.Enqueue(first); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); first.state.Load() != taken; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("writer did not take the first request")
-		}
-	}
-	// The writer now waits for the lock.
+	waitPending(t, s, 0)
+	// The writer took the first request and now waits for the lock.
 
 	cctx, cancel := context.WithCancel(ctx)
 	second := make(chan error, 1)
@@ -85,7 +79,7 @@ func TestApplyCancelledWhileWaiting(t *testing.T) {
 	if _, err := lock.ExecContext(ctx, "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-first.done; err != nil {
+	if err := s.q.Wait(ctx, first); err != nil {
 		t.Fatalf("blocked Apply = %v", err)
 	}
 	if err := s.Apply(ctx, []queue.Op{{Kind: queue.OpPutMessage, Message: &m3}}); err != nil {

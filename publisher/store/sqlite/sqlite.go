@@ -22,6 +22,7 @@
 // waiting at that moment (up to Options.MaxGroup) and runs them in one
 // transaction, in arrival order, while the next group gathers: one commit
 // (one write(2) of the WAL, one fsync with FullSync) serves many calls.
+// The queue and the writer's loop are internal/groupcommit's.
 //
 // Each call in a group runs inside a SAVEPOINT of its own. A call that
 // fails (a duplicate event id, an unknown subscription, ...) is rolled back
@@ -56,6 +57,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/herald-dev/herald/internal/groupcommit"
 	"github.com/herald-dev/herald/internal/sqlitewal"
 	"github.com/herald-dev/herald/publisher/store"
 
@@ -129,16 +131,10 @@ type Counters struct {
 // Store is a store.Store in one SQLite database. Its methods are safe for
 // concurrent use.
 type Store struct {
-	db       *sql.DB
-	w        *writer
-	maxGroup int
-
-	mu      sync.Mutex
-	closed  bool
-	queue   []*request // write calls not yet taken by the writer
-	wake    chan struct{}
-	stopped chan struct{} // closed when the writer goroutine ends
-	ck      *sqlitewal.Checkpointer
+	db *sql.DB
+	w  *writer
+	q  *groupcommit.Queue[*request] // write calls, served by the writer goroutine
+	ck *sqlitewal.Checkpointer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -181,12 +177,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	db.SetMaxIdleConns(1 + opts.ReadConns)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
-	s := &Store{db: db, maxGroup: opts.MaxGroup, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	s := &Store{db: db, q: groupcommit.New(groupcommit.Policy[*request]{MaxWeight: opts.MaxGroup}, errClosed)}
 	if s.w, err = startWriter(ctx, db, opts.ReleaseLeases); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	go s.run()
+	go s.q.Run(s.commit)
 	s.ck = sqlitewal.Start(db)
 	return s, nil
 }
@@ -236,11 +232,7 @@ func (s *Store) Counters() Counters {
 // wrapping store.ErrClosed. Close may be called more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
-		s.signal()
-		<-s.stopped
+		s.q.Close()
 		s.ck.Stop()
 		if err := errors.Join(s.w.close(), s.db.Close()); err != nil {
 			s.closeErr = fmt.Errorf("sqlite: close: %w", err)
@@ -252,9 +244,7 @@ func (s *Store) Close() error {
 var errClosed = fmt.Errorf("sqlite: %w", store.ErrClosed)
 
 func (s *Store) checkOpen() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	if s.q.Closed() {
 		return errClosed
 	}
 	return nil

@@ -5,26 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
-)
 
-// A request's life: waiting in the queue, then taken by the writer (which
-// always answers it) or abandoned by its caller, whose context ended first
-// (the writer then drops it unapplied).
-const (
-	waiting int32 = iota
-	taken
-	abandoned
+	"github.com/herald-dev/herald/internal/groupcommit"
 )
 
 // request is one write call. apply runs it inside the group's transaction
 // at time now (Unix nanoseconds); it keeps its results in variables of the
-// calling method, which reads them once done says the call committed.
+// calling method, which reads them once do says the call committed.
 type request struct {
+	groupcommit.Request
 	apply func(w *writer, now int64) error
-	state atomic.Int32
-	done  chan error // buffered: the writer never blocks on it
 }
 
 // do queues a write call and waits for its answer. If ctx ends before the
@@ -34,92 +25,29 @@ func (s *Store) do(ctx context.Context, apply func(w *writer, now int64) error) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &request{apply: apply, done: make(chan error, 1)}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return errClosed
-	}
-	s.queue = append(s.queue, r)
-	s.mu.Unlock()
-	s.signal()
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		if r.state.CompareAndSwap(waiting, abandoned) {
-			return ctx.Err()
-		}
-		return <-r.done
-	}
-}
-
-func (s *Store) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// run is the writer goroutine. It commits one group after another until
-// the store is closed and the queue is empty.
-func (s *Store) run() {
-	defer close(s.stopped)
-	var group []*request
-	for {
-		s.mu.Lock()
-		group = s.take(group[:0])
-		empty, closing := len(s.queue) == 0, s.closed
-		s.mu.Unlock()
-		switch {
-		case len(group) > 0:
-			s.commit(group)
-			clear(group)
-		case empty && closing:
-			return
-		case empty:
-			<-s.wake
-		}
-	}
-}
-
-// take moves up to maxGroup waiting requests from the queue into group, in
-// order, dropping abandoned ones. s.mu is held.
-func (s *Store) take(group []*request) []*request {
-	i := 0
-	for ; i < len(s.queue) && len(group) < s.maxGroup; i++ {
-		if r := s.queue[i]; r.state.CompareAndSwap(waiting, taken) {
-			group = append(group, r)
-		}
-	}
-	n := copy(s.queue, s.queue[i:])
-	clear(s.queue[n:])
-	s.queue = s.queue[:n]
-	return group
+	return s.q.Submit(ctx, &request{apply: apply})
 }
 
 // commit runs group in one transaction, each call in a savepoint of its
-// own, and answers every call: with its own error when it failed alone,
-// with the transaction's when the transaction failed (nothing of the group
-// is then applied), with nil when it committed.
-func (s *Store) commit(group []*request) {
-	errs := make([]error, len(group))
+// own, and sets each call's answer in errs: its own error when it failed
+// alone, the transaction's when the transaction failed (nothing of the
+// group is then applied), nil when it committed. The writer goroutine
+// (groupcommit.Queue.Run) calls it.
+func (s *Store) commit(group []*request, errs []error) {
 	txErr := s.w.runGroup(group, errs, time.Now().UnixNano())
 	if txErr != nil {
 		txErr = fmt.Errorf("sqlite: transaction of %d calls: %w", len(group), txErr)
 	} else {
 		s.transactions.Add(1)
 	}
-	for i, r := range group {
-		err := errs[i]
+	for i := range group {
 		if txErr != nil {
-			err = txErr
+			errs[i] = txErr
 		}
-		if err != nil {
+		if errs[i] != nil {
 			s.failed.Add(1)
 		}
 		s.calls.Add(1)
-		r.done <- err
 	}
 }
 
