@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/herald-dev/herald/internal/metrics"
 	"github.com/herald-dev/herald/internal/queue"
 	"github.com/herald-dev/herald/internal/server"
@@ -162,15 +164,7 @@ func TestReceiveDeleteDrains(t *testing.T) {
 	url, _ := startServer(t)
 	client, closeIdle := NewClient(url, 3)
 	defer closeIdle()
-	cfg, err := ParseFlags([]string{"--endpoint", url, "--scenario", "receive-delete", "--duration", "5s", "--concurrency", "3", "--prefill", "995"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Run(context.Background(), cfg, client, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := res[0]
+	r := runOne(t, client, "--endpoint", url, "--scenario", "receive-delete", "--duration", "5s", "--concurrency", "3", "--prefill", "995")
 	if r.Prefill.Messages != 995 || r.Messages != 995 || r.Received != 995 || r.Duplicates != 0 || r.Unknown != 0 ||
 		r.Errors != 0 || !r.Drained || r.QueueLeft != 0 || r.ExpectedLeft != 0 {
 		t.Errorf("result %+v prefill %+v", r, r.Prefill)
@@ -178,6 +172,21 @@ func TestReceiveDeleteDrains(t *testing.T) {
 	if r.Elapsed >= 5*time.Second {
 		t.Errorf("drained run took the whole %v", r.Elapsed)
 	}
+}
+
+// runOne runs the one scenario that args name with client and returns its
+// result.
+func runOne(t *testing.T, client *sqs.Client, args ...string) *Result {
+	t.Helper()
+	cfg, err := ParseFlags(args, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), cfg, client, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res[0]
 }
 
 // TestConsumeParts drains a prefilled queue through the consume scenario
@@ -193,16 +202,8 @@ func TestConsumeParts(t *testing.T) {
 		{"memory", "kafka", "SQS → dedupe (memory) → Kafka (kfake, acks=all) → delete"},
 	} {
 		t.Run(c.store+"-"+c.sink, func(t *testing.T) {
-			cfg, err := ParseFlags([]string{"--endpoint", url, "--scenario", "consume", "--duration", "10s", "--concurrency", "4",
-				"--prefill", "730", "--consume-store", c.store, "--consume-sink", c.sink}, io.Discard)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := Run(context.Background(), cfg, client, io.Discard)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := res[0]
+			r := runOne(t, client, "--endpoint", url, "--scenario", "consume", "--duration", "10s", "--concurrency", "4",
+				"--prefill", "730", "--consume-store", c.store, "--consume-sink", c.sink)
 			if r.Parts != c.parts || r.Messages != 730 || r.Duplicates != 0 || r.Errors != 0 || !r.Drained || r.QueueLeft != 0 {
 				t.Errorf("result %+v", r)
 			}
