@@ -70,7 +70,7 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 	hist := NewHistogram()
 	timed := consumer.SinkFunc(func(ctx context.Context, ev *consumer.Event) error {
 		t0 := time.Now()
-		err := sink.part.Deliver(ctx, ev)
+		err := sink.Deliver(ctx, ev)
 		d := time.Since(t0)
 		mu.Lock()
 		hist.Record(d)
@@ -78,7 +78,7 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 		return err
 	})
 	p, err := consumer.NewPipeline(consumer.Config{
-		Store: store.part, Logger: quiet, Concurrency: 16,
+		Store: store, Logger: quiet, Concurrency: 16,
 		Routes: []consumer.Route{{Name: "kafka", Sinks: []consumer.NamedSink{{Name: "kafka", Sink: timed}}}},
 	})
 	if err != nil {
@@ -160,42 +160,62 @@ func (r *runner) consume(ctx context.Context, url string) (*Result, error) {
 }
 
 // consumeStore opens the consume scenario's dedupe store: the durable
-// SQLite store in a temporary directory that Close removes, or the memory
-// store.
-func (r *runner) consumeStore(ctx context.Context) (consumeCloser[consumer.Store], error) {
+// SQLite store in a temporary directory that its Close removes, or the
+// memory store.
+func (r *runner) consumeStore(ctx context.Context) (consumer.Store, error) {
 	if r.cfg.ConsumeStore == "memory" {
-		return consumeCloser[consumer.Store]{memory.New(), nil}, nil
+		return memory.New(), nil
 	}
 	dir, err := os.MkdirTemp("", "herald-bench-consume-")
 	if err != nil {
-		return consumeCloser[consumer.Store]{}, err
+		return nil, err
 	}
 	s, err := sqlite.Open(ctx, filepath.Join(dir, "listen.db"), sqlite.Options{})
 	if err != nil {
 		_ = os.RemoveAll(dir)
-		return consumeCloser[consumer.Store]{}, err
+		return nil, err
 	}
-	return consumeCloser[consumer.Store]{s, func() error { return errors.Join(s.Close(), os.RemoveAll(dir)) }}, nil
+	return tempSQLite{s, dir}, nil
 }
 
+// tempSQLite is a SQLite store whose Close also removes its directory.
+type tempSQLite struct {
+	*sqlite.Store
+	dir string
+}
+
+func (t tempSQLite) Close() error { return errors.Join(t.Store.Close(), os.RemoveAll(t.dir)) }
+
 // consumeSink starts the consume scenario's sink: a Kafka sink producing
-// to an in-process kfake cluster, which Close stops, or a sink that
+// to an in-process kfake cluster, which its Close stops, or a sink that
 // discards.
-func (r *runner) consumeSink(ctx context.Context, log *slog.Logger) (consumeCloser[consumer.Sink], error) {
+func (r *runner) consumeSink(ctx context.Context, log *slog.Logger) (consumer.Sink, error) {
 	if r.cfg.ConsumeSink == "discard" {
-		discard := consumer.SinkFunc(func(context.Context, *consumer.Event) error { return nil })
-		return consumeCloser[consumer.Sink]{discard, nil}, nil
+		return consumer.SinkFunc(func(context.Context, *consumer.Event) error { return nil }), nil
 	}
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, consumeTopic))
 	if err != nil {
-		return consumeCloser[consumer.Sink]{}, fmt.Errorf("kfake: %w", err)
+		return nil, fmt.Errorf("kfake: %w", err)
 	}
 	sink, err := kafkasink.New(ctx, kafkasink.Config{Brokers: cluster.ListenAddrs(), Topics: []string{consumeTopic}}, log)
 	if err != nil {
 		cluster.Close()
-		return consumeCloser[consumer.Sink]{}, err
+		return nil, err
 	}
-	return consumeCloser[consumer.Sink]{sink, func() error { err := sink.Close(); cluster.Close(); return err }}, nil
+	return kfakeSink{sink, cluster}, nil
+}
+
+// kfakeSink is a Kafka sink whose Close also stops the cluster it writes
+// to.
+type kfakeSink struct {
+	*kafkasink.Sink
+	cluster *kfake.Cluster
+}
+
+func (k kfakeSink) Close() error {
+	err := k.Sink.Close()
+	k.cluster.Close()
+	return err
 }
 
 // consumeParts names the consume scenario's store and sink for its note.
@@ -208,18 +228,4 @@ func (r *runner) consumeParts() string {
 		sink = "discard"
 	}
 	return "SQS → " + store + " → " + sink + " → delete"
-}
-
-// consumeCloser is a part of the consume scenario and what stops it.
-type consumeCloser[T any] struct {
-	part  T
-	close func() error
-}
-
-// Close stops the part.
-func (c consumeCloser[T]) Close() error {
-	if c.close == nil {
-		return nil
-	}
-	return c.close()
 }
